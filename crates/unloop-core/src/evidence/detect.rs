@@ -1,0 +1,1 @@
+//! What an input is, decided by its content.

@@ -1,0 +1,1 @@
+//! Splitting one pasted text that mixes several outputs.

@@ -1,0 +1,1 @@
+//! The merged timeline of the moments that matter.
