@@ -508,7 +508,7 @@ fn merge_container(a: &mut Container, b: Container) {
         (None, y) => a.restart_count = y,
         _ => {}
     }
-    prefer_absolute(&mut a.last_restart, b.last_restart);
+    fill(&mut a.usage, b.usage);
     merge_state(&mut a.state, b.state);
     merge_state(&mut a.last_state, b.last_state);
     fill(&mut a.source, b.source);
@@ -531,6 +531,8 @@ fn merge_pod(a: &mut Pod, b: Pod) {
     if a.conditions.is_empty() {
         a.conditions = b.conditions;
     }
+    fill(&mut a.row, b.row);
+    fill(&mut a.usage, b.usage);
     for c in b.containers {
         match a
             .containers

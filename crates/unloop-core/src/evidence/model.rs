@@ -286,9 +286,9 @@ pub struct Container {
     pub started: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_count: Option<u32>,
-    /// When the last restart happened, from `kubectl get pods` (`7 (2m ago)`).
+    /// Live usage from `kubectl top pods --containers`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_restart: Option<TimeRef>,
+    pub usage: Option<ResourceAmounts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ContainerState>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -343,7 +343,29 @@ pub struct Pod {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
     pub containers: Vec<Container>,
+    /// What a `kubectl get pods` row said, when one was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<PodRow>,
+    /// Live usage from `kubectl top pods`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<ResourceAmounts>,
     pub sources: Vec<Source>,
+}
+
+/// One row of `kubectl get pods`: a summary that names no container.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PodRow {
+    /// READY as (ready, total).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ready: Option<(u32, u32)>,
+    /// STATUS: a phase, or a container reason such as `CrashLoopBackOff`, `OOMKilled`, `Init:Error`.
+    pub status: String,
+    /// RESTARTS summed over containers.
+    pub restarts: u32,
+    /// When the last restart happened (`7 (2m ago)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_restart: Option<TimeRef>,
+    pub source: Source,
 }
 
 impl Pod {
