@@ -5,5 +5,8 @@
 //! Data flows one way: [`evidence`] readers produce an [`evidence::Evidence`];
 //! rules read it and emit findings; reports print findings.
 
+pub mod diagnose;
 pub mod evidence;
 pub mod redact;
+pub mod remedy;
+pub mod report;

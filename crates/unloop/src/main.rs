@@ -1,1 +1,25 @@
-fn main() {}
+//! The `unloop` command line: wiring only. Everything it prints is decided in
+//! `unloop-core`.
+
+mod cli;
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match &cli.command {
+        cli::Command::Evidence(args) => commands::evidence::run(args),
+        cli::Command::Diagnose(args) => commands::diagnose::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("unloop: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -897,9 +897,10 @@ impl Evidence {
     /// Events about an object: by UID when both sides have one, else by kind +
     /// namespace + name. An event whose namespace is unknown matches only when no
     /// other object of that kind and name exists in another namespace.
-    pub fn events_for<'a>(&'a self, obj: &'a ObjectRef) -> impl Iterator<Item = &'a Event> + 'a {
+    pub fn events_for<'a>(&'a self, obj: &ObjectRef) -> impl Iterator<Item = &'a Event> + 'a {
+        let obj = obj.clone();
         self.events.iter().filter(move |e| {
-            if e.object.same_object(obj) {
+            if e.object.same_object(&obj) {
                 return true;
             }
             e.object.namespace.is_none()

@@ -1,0 +1,5 @@
+//! What unloop knows about specific components and messages, kept as data so
+//! that rules stay generic.
+
+pub mod components;
+pub mod milestones;

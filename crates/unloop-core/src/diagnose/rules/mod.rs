@@ -1,0 +1,31 @@
+//! The rules: one small unit per idea. Each reads the evidence about one
+//! subject (a [`Context`]) and emits signals for or against causes, chain
+//! steps, missing evidence and relations. Rules run in the order of [`RULES`];
+//! later rules may read facts earlier ones recorded.
+
+pub mod leader_election;
+pub mod liveness_budget;
+pub mod probe_failure;
+pub mod startup_progress;
+
+use super::context::Context;
+use super::finding::Signals;
+
+/// A diagnosis rule.
+pub trait Rule: Sync {
+    /// A short stable name (appears in `findings[].rules`).
+    fn name(&self) -> &'static str;
+    /// Reads the context and adds signals.
+    fn evaluate(&self, cx: &Context<'_>, out: &mut Signals);
+}
+
+/// Every rule, in evaluation order.
+pub static RULES: &[&dyn Rule] = &[
+    // Literal messages and exit codes first: later rules read what they found.
+    // Probes and start-up.
+    &probe_failure::ProbeFailureModes,
+    &liveness_budget::LivenessBudget,
+    &startup_progress::StartupProgress,
+    &leader_election::LeaderElection,
+    // Correlations that read the probe facts above.
+];

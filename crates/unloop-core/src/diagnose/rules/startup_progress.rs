@@ -1,0 +1,297 @@
+//! Start-up progress read from logs: how far each run got (registering,
+//! informers, caches synced, workers started, probe server listening), how
+//! long that took against the liveness budget, whether the informer queue was
+//! blocked (`DeltaFIFO`/`RealFIFO Pop Process` traces with their depths and
+//! durations), and whether the log simply stops without an error, which is
+//! what a kill from outside looks like.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use regex::Regex;
+
+use super::Rule;
+use crate::diagnose::cause::CauseId;
+use crate::diagnose::context::Context;
+use crate::diagnose::facts::secs;
+use crate::diagnose::finding::{Citation, Signals};
+use crate::diagnose::knowledge::milestones::{Milestone, milestone_of};
+use crate::evidence::{LogRecord, LogStream, ProbeKind, Severity};
+
+/// See the module docs.
+pub struct StartupProgress;
+
+const NAME: &str = "startup-progress";
+
+static DEPTH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"Depth:(\d+)").expect("static regex"));
+static TOTAL_MS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\(total time: (\d+(?:\.\d+)?)ms\)").expect("static regex"));
+
+/// A queue or list trace: `"DeltaFIFO Pop Process"`, `"RealFIFO Pop Process"`, `"Reflector ListAndWatch"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueTrace {
+    pub kind: &'static str,
+    pub depth: Option<u64>,
+    pub total: Option<Duration>,
+}
+
+/// Parses a utils/trace record.
+pub fn queue_trace(r: &LogRecord) -> Option<QueueTrace> {
+    let m = &r.message;
+    let kind = if m.contains("DeltaFIFO Pop Process") {
+        "DeltaFIFO Pop Process"
+    } else if m.contains("RealFIFO PopBatch Process") {
+        "RealFIFO PopBatch Process"
+    } else if m.contains("RealFIFO Pop Process") {
+        "RealFIFO Pop Process"
+    } else if m.contains("Reflector ListAndWatch") {
+        "Reflector ListAndWatch"
+    } else {
+        return None;
+    };
+    Some(QueueTrace {
+        kind,
+        depth: DEPTH.captures(m).and_then(|c| c[1].parse().ok()),
+        total: TOTAL_MS
+            .captures(m)
+            .and_then(|c| c[1].parse::<f64>().ok())
+            .map(|ms| Duration::from_micros((ms * 1000.0) as u64)),
+    })
+}
+
+/// How far one run got.
+struct Progress<'a> {
+    first: Option<&'a LogRecord>,
+    reached: Vec<(Milestone, &'a LogRecord)>,
+    last: Option<&'a LogRecord>,
+}
+
+fn progress(log: &LogStream) -> Progress<'_> {
+    let mut reached = Vec::new();
+    for r in &log.records {
+        if let Some(m) = milestone_of(&r.message) {
+            if !reached.iter().any(|(x, _)| *x == m) {
+                reached.push((m, r));
+            }
+        }
+    }
+    Progress {
+        first: log.records.iter().find(|r| r.time.is_some()),
+        reached,
+        last: log.records.iter().rev().find(|r| r.time.is_some()),
+    }
+}
+
+fn elapsed(a: &LogRecord, b: &LogRecord) -> Option<Duration> {
+    let d = b.time?.duration_since(a.time?);
+    Duration::try_from(d).ok()
+}
+
+impl Rule for StartupProgress {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn evaluate(&self, cx: &Context<'_>, out: &mut Signals) {
+        let budget = cx
+            .probe(ProbeKind::Liveness)
+            .map(|(_, p)| p.failure_budget());
+        let has_startup_probe = cx.probe(ProbeKind::Startup).is_some();
+        let probe_killed = out.get_fact("probe.kills").is_some();
+
+        for log in cx.logs() {
+            let p = progress(log);
+            let Some(first) = p.first else { continue };
+            let synced = p.reached.iter().find(|(m, _)| m.synced());
+            let failed = p.reached.iter().find(|(m, _)| *m == Milestone::SyncFailed);
+            match (synced, budget) {
+                (Some((m, r)), Some(budget)) => {
+                    if let Some(took) = elapsed(first, r) {
+                        out.fact("startup.sync_s", took.as_secs());
+                        let cite = Citation::new(
+                            format!(
+                                "{} {} after the first log line: {}",
+                                m.describe(),
+                                secs(took),
+                                r.message
+                            ),
+                            log.record_source(r),
+                        );
+                        if took > budget && !has_startup_probe {
+                            out.support(NAME, CauseId::StartupExceedsProbeBudget, 0.5, cite).titled(format!(
+                                "Start-up ({}) takes longer than the {} liveness budget and there is no startup probe",
+                                secs(took),
+                                secs(budget)
+                            ));
+                            out.chain(
+                                CauseId::StartupExceedsProbeBudget,
+                                1,
+                                format!("informer caches take ~{} to sync", secs(took)),
+                            );
+                        } else if took * 2 < budget {
+                            out.against(NAME, CauseId::StartupExceedsProbeBudget, 0.4, cite);
+                        }
+                    }
+                }
+                (None, Some(budget)) => {
+                    // The run ended before the caches synced.
+                    if let (Some(last), Some((m, r))) = (p.last, failed.or(p.reached.last())) {
+                        let ran = elapsed(first, last).unwrap_or_default();
+                        if ran + Duration::from_secs(10) >= budget && !has_startup_probe {
+                            out.support(
+                                NAME,
+                                CauseId::StartupExceedsProbeBudget,
+                                if failed.is_some() && probe_killed { 0.5 } else { 0.35 },
+                                Citation::new(
+                                    format!(
+                                        "the run never got past \"{}\" in {} (liveness budget {}): {}",
+                                        m.describe(),
+                                        secs(ran),
+                                        secs(budget),
+                                        r.message
+                                    ),
+                                    log.record_source(r),
+                                ),
+                            );
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if let (Some(f), true) = (failed, probe_killed) {
+                out.chain(
+                    CauseId::StartupExceedsProbeBudget,
+                    3,
+                    format!(
+                        "SIGTERM from the kill aborts the cache sync: \"{}\"",
+                        f.1.message.lines().next().unwrap_or("")
+                    ),
+                );
+            }
+            self.queue_traces(log, out);
+            self.ends_quietly(log, &p, out);
+        }
+    }
+}
+
+impl StartupProgress {
+    fn queue_traces(&self, log: &LogStream, out: &mut Signals) {
+        let traces: Vec<(&LogRecord, QueueTrace)> = log
+            .records
+            .iter()
+            .filter_map(|r| queue_trace(r).map(|t| (r, t)))
+            .collect();
+        let pops: Vec<&(&LogRecord, QueueTrace)> = traces
+            .iter()
+            .filter(|(_, t)| t.kind.contains("Pop"))
+            .collect();
+        if pops.is_empty() {
+            return;
+        }
+        let max_depth = pops.iter().filter_map(|(_, t)| t.depth).max().unwrap_or(0);
+        let max_total = pops
+            .iter()
+            .filter_map(|(_, t)| t.total)
+            .max()
+            .unwrap_or_default();
+        out.fact("queue.max_depth", max_depth);
+        out.fact("queue.traces", pops.len());
+        let (deepest, _) = pops
+            .iter()
+            .max_by_key(|(_, t)| t.depth.unwrap_or(0))
+            .map(|(r, t)| (*r, t))
+            .expect("non-empty");
+        let cite = Citation::new(
+            format!(
+                "{} `{}` traces: slow event handlers blocked the informer queue (depth up to {max_depth}, up to {} ms per item)",
+                pops.len(),
+                pops[0].1.kind,
+                max_total.as_millis()
+            ),
+            log.record_source(deepest),
+        );
+        out.support(NAME, CauseId::ProbeTimeoutUnderLoad, 0.3, cite.clone());
+        out.support(NAME, CauseId::CpuStarved, 0.1, cite);
+        out.chain(
+            CauseId::ProbeTimeoutUnderLoad,
+            1,
+            format!(
+                "the informer queue is blocked by slow event handlers ({} `{}` traces, depth up to {max_depth})",
+                pops.len(),
+                pops[0].1.kind
+            ),
+        );
+    }
+
+    /// A log of a killed run looks healthy until it stops: no error at the end.
+    fn ends_quietly(&self, log: &LogStream, p: &Progress<'_>, out: &mut Signals) {
+        let Some(last) = log.records.last() else {
+            return;
+        };
+        let tail = &log.records[log.records.len().saturating_sub(5)..];
+        let tail_has_error = tail.iter().any(|r| {
+            r.severity >= Severity::Error && r.severity != Severity::Unknown
+                || r.message.starts_with("panic:")
+        });
+        let worked = p.reached.iter().any(|(m, _)| {
+            matches!(
+                m,
+                Milestone::WorkersStarted
+                    | Milestone::ControllersStarting
+                    | Milestone::ProbeListening
+            )
+        });
+        if tail_has_error || !worked || out.get_fact("probe.kills").is_none() {
+            return;
+        }
+        let c = Citation::new(
+            format!(
+                "the {} log shows a working controller and ends without an error: \"{}\"",
+                match log.run {
+                    crate::evidence::ContainerRun::Previous => "previous run's",
+                    _ => "container's",
+                },
+                last.message.lines().next().unwrap_or("")
+            ),
+            log.record_source(last),
+        );
+        out.support(NAME, CauseId::ProbeTimeoutUnderLoad, 0.2, c.clone());
+        for cause in [CauseId::ApplicationPanic, CauseId::BadConfig] {
+            out.against(NAME, cause, 0.3, c.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::*;
+
+    fn rec(msg: &str) -> LogRecord {
+        LogRecord {
+            time: None,
+            year_inferred: false,
+            severity: Severity::Info,
+            logger: None,
+            message: msg.into(),
+            fields: vec![],
+            caller: Some("trace.go:236".into()),
+            format: LogFormat::KlogText,
+            line: 1,
+            continuation: vec![],
+        }
+    }
+
+    #[test]
+    fn parses_queue_traces() {
+        let t = queue_trace(&rec("Trace[1203554871]: \"DeltaFIFO Pop Process\" ID:shop/checkout-7f3kq-ingress,Depth:81,Reason:slow event handlers blocking the queue (12-Apr-2024 09:14:07.270) (total time: 110ms):")).unwrap();
+        assert_eq!(t.kind, "DeltaFIFO Pop Process");
+        assert_eq!(t.depth, Some(81));
+        assert_eq!(t.total, Some(Duration::from_millis(110)));
+        let t = queue_trace(&rec("Trace[1]: \"Reflector ListAndWatch\" name:k8s.io/client-go/informers/factory.go:160 (12-Apr-2024 09:14:07.270) (total time: 30012ms):")).unwrap();
+        assert_eq!(t.kind, "Reflector ListAndWatch");
+        assert_eq!(t.depth, None);
+        assert_eq!(t.total, Some(Duration::from_millis(30012)));
+        assert!(queue_trace(&rec("Reconcile succeeded")).is_none());
+    }
+}

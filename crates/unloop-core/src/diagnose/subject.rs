@@ -1,0 +1,287 @@
+//! Finding the workloads in trouble: crash-looping or repeatedly restarting
+//! containers, pods killed by probes or OOM, pods that never become ready; and
+//! grouping pods that share a problem under the Deployment, StatefulSet or
+//! DaemonSet that owns them.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+use super::finding::Citation;
+use crate::evidence::*;
+
+/// Restarts from which a container counts as repeatedly restarting.
+pub const RESTART_THRESHOLD: u32 = 3;
+
+/// Waiting reasons that mean the container cannot run.
+const BAD_WAITING: &[&str] = &[
+    "CrashLoopBackOff",
+    "RunContainerError",
+    "CreateContainerError",
+    "CreateContainerConfigError",
+    "PreStartHookError",
+    "PostStartHookError",
+];
+
+/// `kubectl get pods` STATUS values that mean trouble.
+const BAD_STATUS: &[&str] = &[
+    "CrashLoopBackOff",
+    "Error",
+    "OOMKilled",
+    "RunContainerError",
+    "CreateContainerError",
+    "CreateContainerConfigError",
+    "StartError",
+    "ContainerStatusUnknown",
+];
+
+/// A troubled workload (or a lone pod, or a log with no pod) to explain.
+#[derive(Debug, Clone, Serialize)]
+pub struct Subject {
+    /// `Deployment knative-serving/net-istio-controller`, `Pod ns/p`, or `log <file>`.
+    pub name: String,
+    /// The owning workload, when known or inferred from pod names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workload: Option<ObjectRef>,
+    /// True when the workload was inferred from pod names, not read from owner references.
+    pub workload_inferred: bool,
+    /// Indices into [`Evidence::pods`].
+    #[serde(skip)]
+    pub pods: Vec<usize>,
+    /// Indices into [`Evidence::logs`].
+    #[serde(skip)]
+    pub logs: Vec<usize>,
+    /// Why this subject is considered troubled.
+    pub symptoms: Vec<Citation>,
+}
+
+impl Subject {
+    /// Namespace of the subject.
+    pub fn namespace(&self) -> Option<&str> {
+        self.workload.as_ref().and_then(|w| w.namespace.as_deref())
+    }
+}
+
+static DEPLOYMENT_POD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(.+)-[a-z0-9]{6,10}-[a-z0-9]{5}$").expect("static regex"));
+static REPLICASET_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(.+)-[a-z0-9]{6,10}$").expect("static regex"));
+
+/// Why a pod is in trouble, if it is.
+pub fn pod_symptoms(ev: &Evidence, pod: &Pod) -> Vec<Citation> {
+    let mut out = Vec::new();
+    let src = pod
+        .sources
+        .first()
+        .cloned()
+        .unwrap_or_else(|| Source::new("?"));
+    for c in &pod.containers {
+        let csrc = c.source.clone().unwrap_or_else(|| src.clone());
+        if let Some(ContainerState::Waiting {
+            reason: Some(r), ..
+        }) = &c.state
+        {
+            if BAD_WAITING.contains(&r.as_str()) {
+                out.push(Citation::new(
+                    format!("container {} is waiting: {r}", c.name),
+                    csrc.clone(),
+                ));
+            }
+        }
+        if let Some(n) = c.restart_count.filter(|n| *n >= RESTART_THRESHOLD) {
+            out.push(Citation::new(
+                format!("container {} restarted {n} times", c.name),
+                csrc.clone(),
+            ));
+        }
+        if let Some(ContainerState::Terminated {
+            reason: Some(r), ..
+        }) = &c.last_state
+        {
+            if r == "OOMKilled" {
+                out.push(Citation::new(
+                    format!("container {} was OOMKilled", c.name),
+                    csrc.clone(),
+                ));
+            }
+        }
+    }
+    if let Some(row) = &pod.row {
+        let status = row.status.trim_start_matches("Init:");
+        if BAD_STATUS.contains(&status) {
+            out.push(Citation::new(
+                format!("pod status {}", row.status),
+                row.source.clone(),
+            ));
+        }
+        if row.restarts >= RESTART_THRESHOLD {
+            out.push(Citation::new(
+                format!("pod restarted {} times", row.restarts),
+                row.source.clone(),
+            ));
+        }
+    }
+    for e in ev.events_for(&pod.object_ref()) {
+        let m = &e.message;
+        let telling = (e.reason == "BackOff" && m.contains("restarting failed container"))
+            || (e.reason == "Killing" && m.contains("probe, will be restarted"))
+            || (e.reason == "Unhealthy" && (m.starts_with("Liveness") || m.starts_with("Startup")));
+        if telling {
+            out.push(Citation::new(
+                format!("event {} (x{}): {}", e.reason, e.count, first_line(m)),
+                e.source.clone(),
+            ));
+        }
+    }
+    out
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+/// The workload that owns a pod: from owner references (through its
+/// ReplicaSet), else inferred from the `pod-template-hash` label or the name.
+pub fn owner_of(ev: &Evidence, pod: &Pod) -> Option<(ObjectRef, bool)> {
+    let ns = pod.meta.namespace.as_deref();
+    if let Some(o) = pod.meta.controller() {
+        if o.kind == "ReplicaSet" {
+            let rs = ev.workloads.iter().find(|w| {
+                w.kind == WorkloadKind::ReplicaSet
+                    && w.meta.name == o.name
+                    && w.meta.namespace.as_deref() == ns
+            });
+            if let Some(d) = rs.and_then(|rs| rs.meta.controller()) {
+                return Some((ObjectRef::new(d.kind.clone(), ns, d.name.clone()), false));
+            }
+            // The ReplicaSet object is not in the evidence: its name is `<deployment>-<hash>`.
+            let hash = pod.meta.labels.get("pod-template-hash");
+            let deploy = match hash {
+                Some(h) => o.name.strip_suffix(&format!("-{h}")).map(str::to_owned),
+                None => REPLICASET_NAME.captures(&o.name).map(|c| c[1].to_owned()),
+            };
+            return Some(match deploy {
+                Some(d) => (ObjectRef::new("Deployment", ns, d), true),
+                None => (ObjectRef::new("ReplicaSet", ns, o.name.clone()), false),
+            });
+        }
+        return Some((ObjectRef::new(o.kind.clone(), ns, o.name.clone()), false));
+    }
+    if let Some(h) = pod.meta.labels.get("pod-template-hash") {
+        if let Some(idx) = pod.meta.name.find(&format!("-{h}-")) {
+            return Some((
+                ObjectRef::new("Deployment", ns, &pod.meta.name[..idx]),
+                true,
+            ));
+        }
+    }
+    DEPLOYMENT_POD
+        .captures(&pod.meta.name)
+        .map(|c| (ObjectRef::new("Deployment", ns, c[1].to_owned()), true))
+}
+
+/// Finds the troubled subjects in the evidence.
+pub fn find_subjects(ev: &Evidence) -> Vec<Subject> {
+    let mut groups: BTreeMap<String, Subject> = BTreeMap::new();
+    for (i, pod) in ev.pods.iter().enumerate() {
+        let symptoms = pod_symptoms(ev, pod);
+        if symptoms.is_empty() {
+            continue;
+        }
+        let owner = owner_of(ev, pod);
+        let (name, workload, inferred) = match &owner {
+            Some((w, inferred)) => (w.to_string(), Some(w.clone()), *inferred),
+            None => (pod.object_ref().to_string(), None, false),
+        };
+        let s = groups.entry(name.clone()).or_insert_with(|| Subject {
+            name,
+            workload,
+            workload_inferred: inferred,
+            pods: Vec::new(),
+            logs: Vec::new(),
+            symptoms: Vec::new(),
+        });
+        s.pods.push(i);
+        s.symptoms.extend(symptoms);
+    }
+    let mut subjects: Vec<Subject> = groups.into_values().collect();
+
+    // Logs go to the subject of their pod; logs that name no pod go to the only
+    // subject, or, if there is none, become a subject of their own when they
+    // show a failure (a user who pastes only logs pastes the failing ones).
+    let mut orphans = Vec::new();
+    for (li, log) in ev.logs.iter().enumerate() {
+        let owner = log.pod.as_ref().and_then(|lp| {
+            subjects.iter().position(|s| {
+                s.pods.iter().any(|&pi| {
+                    let p = &ev.pods[pi];
+                    p.meta.name == lp.name
+                        && (lp.namespace.is_none() || p.meta.namespace == lp.namespace)
+                })
+            })
+        });
+        match owner {
+            Some(si) => subjects[si].logs.push(li),
+            None => {
+                // Logs of a pod that is in the evidence but healthy are not orphans.
+                let known_pod = log
+                    .pod
+                    .as_ref()
+                    .is_some_and(|lp| ev.pod(lp.namespace.as_deref(), &lp.name).is_some());
+                if !known_pod {
+                    orphans.push(li);
+                }
+            }
+        }
+    }
+    if subjects.len() == 1 {
+        subjects[0].logs.extend(orphans);
+    } else if subjects.is_empty() {
+        let failing: Vec<usize> = orphans
+            .into_iter()
+            .filter(|&li| log_shows_failure(&ev.logs[li]))
+            .collect();
+        if !failing.is_empty() {
+            let first = &ev.logs[failing[0]];
+            let name = match &first.pod {
+                Some(p) => p.to_string(),
+                None => format!("log {}", first.source.origin),
+            };
+            let symptoms = failing
+                .iter()
+                .filter_map(|&li| {
+                    let l = &ev.logs[li];
+                    l.records.iter().find(|r| r.severity.is_error()).map(|r| {
+                        Citation::new(
+                            format!("log shows {:?}: {}", r.severity, first_line(&r.message)),
+                            l.record_source(r),
+                        )
+                    })
+                })
+                .collect();
+            subjects.push(Subject {
+                name,
+                workload: None,
+                workload_inferred: false,
+                pods: Vec::new(),
+                logs: failing,
+                symptoms,
+            });
+        }
+    }
+    subjects
+}
+
+/// Whether a log shows a failure worth explaining (an error, a fatal line, a panic).
+pub fn log_shows_failure(l: &LogStream) -> bool {
+    l.records.iter().any(|r| {
+        r.severity.is_error()
+            || r.message.starts_with("panic:")
+            || r.message.starts_with("fatal error:")
+            || r.message.starts_with("Error:")
+            || r.message.starts_with("ERROR")
+            || r.message.contains("flag provided but not defined")
+    })
+}

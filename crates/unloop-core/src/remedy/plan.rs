@@ -1,0 +1,148 @@
+//! The remediation plan: ordered steps, each with why, the exact command or
+//! patch, and how to verify it worked.
+//!
+//! Each cause has a planner ([`super::steps`]); the plan orders their steps by
+//! phase (relieve load first, remove a bad node, recover the workload, then
+//! prevent a recurrence) and drops duplicates.
+
+use serde::Serialize;
+
+use crate::diagnose::finding::{Finding, Signals};
+use crate::diagnose::{CauseId, Context};
+
+/// When in the remediation a step runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Look before acting: commands that confirm the diagnosis.
+    Confirm,
+    /// Remove what overloads the workload (old objects, bad config).
+    Relieve,
+    /// Take a bad node out.
+    Isolate,
+    /// Bring the workload back, carefully.
+    Recover,
+    /// Settings that stop a recurrence.
+    Prevent,
+}
+
+/// A change to an object, for users to apply or for `unloop fix` to carry out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// Merge-patch a ConfigMap's data.
+    PatchConfigMap {
+        namespace: String,
+        name: String,
+        data: Vec<(String, String)>,
+    },
+    /// Mark a node unschedulable.
+    Cordon { node: String },
+    /// Evict every pod from a node (after cordoning it).
+    Drain { node: String },
+    /// Set a workload's replicas.
+    Scale {
+        kind: String,
+        namespace: String,
+        name: String,
+        replicas: u32,
+    },
+    /// Wait until every pod of a workload is ready, with no restarts, for a while.
+    WaitStable {
+        kind: String,
+        namespace: String,
+        name: String,
+        seconds: u64,
+    },
+    /// Strategic-merge-patch a workload.
+    PatchWorkload {
+        kind: String,
+        namespace: String,
+        name: String,
+        patch: String,
+    },
+    /// Something unloop cannot do itself (reimage a node, fix an image).
+    Manual,
+}
+
+/// One step of the plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanStep {
+    /// 1-based, in plan order.
+    pub number: usize,
+    pub phase: Phase,
+    /// The cause this step addresses.
+    pub cause: CauseId,
+    pub title: String,
+    pub why: String,
+    /// Exact commands a user can run.
+    pub commands: Vec<String>,
+    /// A YAML patch, when the change is a patch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patch: Option<String>,
+    /// How to verify it worked.
+    pub verify: Vec<String>,
+    pub action: Action,
+}
+
+impl PlanStep {
+    /// A step with no commands yet.
+    pub fn new(
+        phase: Phase,
+        cause: CauseId,
+        title: impl Into<String>,
+        why: impl Into<String>,
+        action: Action,
+    ) -> Self {
+        PlanStep {
+            number: 0,
+            phase,
+            cause,
+            title: title.into(),
+            why: why.into(),
+            commands: Vec::new(),
+            patch: None,
+            verify: Vec::new(),
+            action,
+        }
+    }
+
+    /// Adds a command.
+    pub fn command(mut self, c: impl Into<String>) -> Self {
+        self.commands.push(c.into());
+        self
+    }
+
+    /// Sets the patch.
+    pub fn patch(mut self, p: impl Into<String>) -> Self {
+        self.patch = Some(p.into());
+        self
+    }
+
+    /// Adds a verification.
+    pub fn verify(mut self, v: impl Into<String>) -> Self {
+        self.verify.push(v.into());
+        self
+    }
+}
+
+/// Plans the remediation for the findings of one subject.
+pub fn plan(cx: &Context<'_>, findings: &[Finding], signals: &Signals) -> Vec<PlanStep> {
+    let mut steps: Vec<PlanStep> = Vec::new();
+    for f in findings
+        .iter()
+        .filter(|f| f.score >= crate::diagnose::rank::REPORT_THRESHOLD)
+    {
+        for s in super::steps::for_cause(cx, f, findings, signals) {
+            if !steps.iter().any(|o| o.title == s.title) {
+                steps.push(s);
+            }
+        }
+    }
+    // Stable: within a phase, the order of the findings (best first) holds.
+    steps.sort_by_key(|s| s.phase);
+    for (i, s) in steps.iter_mut().enumerate() {
+        s.number = i + 1;
+    }
+    steps
+}

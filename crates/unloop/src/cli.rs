@@ -1,0 +1,98 @@
+//! Command-line syntax.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Tells why a Kubernetes controller is crash-looping, proves it with
+/// evidence, and plans the way out.
+#[derive(Debug, Parser)]
+#[command(name = "unloop", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print what was understood of the inputs: kinds, objects, problems, timeline.
+    Evidence(EvidenceArgs),
+    /// Find the troubled workloads and explain, for each, why; then plan the fix.
+    Diagnose(DiagnoseArgs),
+}
+
+/// Inputs shared by the commands that read evidence.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Files, directories (read recursively) or `-` for stdin: describe output,
+    /// events, `kubectl get` tables, YAML/JSON objects, cluster-info dumps, logs.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Logs given without a hint belong to the previous container run (`kubectl logs --previous`).
+    #[arg(long)]
+    pub previous: bool,
+}
+
+/// Colour and width of terminal output.
+#[derive(Debug, Args)]
+pub struct TermArgs {
+    /// When to colour output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Fold terminal output to this many columns.
+    #[arg(long, default_value_t = 80)]
+    pub width: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal, unless NO_COLOR is set.
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct EvidenceArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub term: TermArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = EvidenceFormat::Text)]
+    pub output: EvidenceFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvidenceFormat {
+    /// Inputs, objects, problems and the timeline.
+    Text,
+    /// Inputs and counts only.
+    Summary,
+    /// The whole evidence model and timeline as JSON.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub term: TermArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = DiagnoseFormat::Text)]
+    pub output: DiagnoseFormat,
+    /// Reference time (RFC 3339) for ages and lease expiry; default: when the evidence was taken.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagnoseFormat {
+    /// A terminal report (colour on a TTY).
+    Text,
+    /// Versioned JSON (docs/diagnosis-schema.md).
+    Json,
+    /// Markdown for a ticket.
+    Markdown,
+}
