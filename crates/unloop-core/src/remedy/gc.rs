@@ -1,0 +1,1 @@
+//! Knative Revision garbage collection, with Knative's exact semantics.

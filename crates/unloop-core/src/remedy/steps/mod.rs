@@ -1,0 +1,23 @@
+//! Per-cause planners: each turns a finding into plan steps.
+
+mod probe;
+
+use super::plan::PlanStep;
+use crate::diagnose::finding::{Finding, Signals};
+use crate::diagnose::{CauseId, Context};
+
+/// The steps that address one finding.
+pub fn for_cause(
+    cx: &Context<'_>,
+    f: &Finding,
+    _all: &[Finding],
+    signals: &Signals,
+) -> Vec<PlanStep> {
+    match f.cause {
+        CauseId::ProbeTimeoutUnderLoad | CauseId::StartupExceedsProbeBudget => {
+            probe::steps(cx, f, signals)
+        }
+        CauseId::Unknown => Vec::new(),
+        _ => Vec::new(),
+    }
+}
