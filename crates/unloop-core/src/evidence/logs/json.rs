@@ -286,11 +286,12 @@ fn from_pairs(obj: Vec<(String, Value)>, strict: bool) -> Option<Parsed> {
     p.rec.caller = caller;
     p.rec.fields = fields;
     if let Some(s) = stack {
-        p.rec.continuation = s
-            .lines()
-            .take(MAX_CONTINUATION_LINES)
-            .map(|l| bounded_str(l, MAX_CONTINUATION_LINE))
-            .collect();
+        let room = MAX_CONTINUATION_LINES.saturating_sub(p.rec.continuation.len());
+        p.rec.continuation.extend(
+            s.lines()
+                .take(room)
+                .map(|l| bounded_str(l, MAX_CONTINUATION_LINE)),
+        );
     }
     Some(p)
 }
@@ -369,7 +370,8 @@ mod tests {
             )
         );
         let p = parse_truncated(r#"{"level":"info","msg":"a\"b\u00e9\n","n":12"#).unwrap();
-        assert_eq!(p.rec.message, "a\"bé\n");
+        assert_eq!(p.rec.message, "a\"bé");
+        assert_eq!(p.rec.field("n"), Some("12"));
         // Cut inside an escape.
         let p = parse_truncated(r#"{"msg":"x","partial":"ab\"#).unwrap();
         assert_eq!(p.rec.field("partial"), Some("ab…"));

@@ -10,15 +10,29 @@
 //! (`--prefix`, `--timestamps`); a `--timestamps` time is the record's time
 //! (it always has a year), the line's own time only counts without one.
 //!
+//! Field conventions: values are unquoted strings; JSON's `error` and klog's
+//! `err` stay fields under their own names; a JSON `stacktrace` becomes
+//! continuation lines; a JSON line cut short keeps the pairs before the cut
+//! and marks the cut value with `…`, and one broken across lines by a wrapped
+//! paste is joined back.
+//!
 //! Multi-line blocks (Go panics, Python tracebacks, Java stack traces, klog
-//! traces and multi-line values, zap stack traces) become one record: see
-//! [`multiline`]. Long logs keep their first and last records and the notable
-//! ones between: see [`retain`].
+//! traces and multi-line values, zap stack traces) become one record; what
+//! each block takes, and the fields it adds (`exception`, `caused_by`,
+//! `signal`, `frame`), is described in `multiline.rs`. A Python traceback's
+//! message is its final exception line (`KeyError: 'X'`), not the
+//! uninformative `Traceback (most recent call last):`.
+//!
+//! Long logs keep their first [`HEAD_RECORDS`] and last [`TAIL_RECORDS`]
+//! records and up to [`NOTABLE_RECORDS`] notable ones between (a warning or
+//! worse, or text naming what the rules look for); the rest are counted in
+//! [`LogStream::dropped`]. Messages, fields and continuations are bounded too.
 //!
 //! klog headers carry no year: it comes from the last time seen earlier in
 //! the stream, else [`LogHint::default_year`], else the current UTC year, with
-//! `year_inferred` set (see [`clock`]). klog and Go std log times are local
-//! times on the node; they are taken as UTC.
+//! `year_inferred` set; a date far from that reference moves to the
+//! neighbouring year, which carries a log across New Year. klog and Go std
+//! log times are local times on the node; they are taken as UTC.
 
 mod ansi;
 mod classify;
@@ -28,12 +42,12 @@ mod gostd;
 mod json;
 mod klog;
 mod logfmt;
-pub mod multiline;
+mod multiline;
 mod plain;
 mod prefix;
 mod quote;
 mod record;
-pub mod retain;
+mod retain;
 
 #[cfg(test)]
 mod tests;
@@ -45,13 +59,17 @@ use super::source::Source;
 use multiline::{Mode, Pending};
 use plain::Opens;
 use record::Parsed;
-use retain::{HEAD_RECORDS, NOTABLE_RECORDS, Retainer, TAIL_RECORDS};
+use retain::Retainer;
+pub use retain::{HEAD_RECORDS, NOTABLE_RECORDS, TAIL_RECORDS};
 
 /// What the source says about a log before reading it.
 #[derive(Debug, Clone, Default)]
 pub struct LogHint {
+    /// The pod the log belongs to, when the source names it.
     pub pod: Option<ObjectRef>,
+    /// The container, when the source names it.
     pub container: Option<String>,
+    /// Which run of the container; [`ContainerRun::Unknown`] when `None`.
     pub run: Option<ContainerRun>,
     /// The year klog times fall in when the stream itself shows none before
     /// them (for instance the year of a `cluster-info dump`'s other times).

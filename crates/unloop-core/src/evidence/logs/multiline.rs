@@ -1,6 +1,6 @@
 //! Multi-line records: which following lines belong to the record being built.
 //!
-//! A record opens in a [`Mode`] chosen from its first line; each later line
+//! A record opens in a `Mode` chosen from its first line; each later line
 //! that is not itself a log header is offered to the open record, which takes
 //! it only if the mode expects such a line. What each mode takes:
 //!

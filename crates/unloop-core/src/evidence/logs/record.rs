@@ -28,19 +28,33 @@ pub(crate) struct Parsed {
 }
 
 impl Parsed {
+    /// A record of `message`. A message of several lines (a quoted message
+    /// with `\n`, klog routed through zap) keeps its first line as the
+    /// message and the others as continuation, the shape klog text gives the
+    /// same output.
     pub(crate) fn new(format: LogFormat, severity: Severity, message: String) -> Self {
+        let (message, continuation) = match message.split_once('\n') {
+            None => (bounded(message, MAX_MESSAGE), Vec::new()),
+            Some((first, rest)) => (
+                bounded_str(first.trim_end_matches('\r'), MAX_MESSAGE),
+                rest.split('\n')
+                    .take(MAX_CONTINUATION_LINES)
+                    .map(|l| bounded_str(l.trim_end_matches('\r'), MAX_CONTINUATION_LINE))
+                    .collect(),
+            ),
+        };
         Parsed {
             rec: LogRecord {
                 time: None,
                 year_inferred: false,
                 severity,
                 logger: None,
-                message: bounded(message, MAX_MESSAGE),
+                message,
                 fields: Vec::new(),
                 caller: None,
                 format,
                 line: 0,
-                continuation: Vec::new(),
+                continuation,
             },
             klog_time: None,
             open_value: false,
@@ -99,6 +113,20 @@ pub(crate) fn bound_fields(fields: &mut Vec<(String, String)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn multi_line_messages_split_into_continuation() {
+        let p = Parsed::new(
+            LogFormat::Json,
+            Severity::Info,
+            "Trace[1]: \"DeltaFIFO Pop Process\" (total time: 110ms):\r\nTrace[1]: [110ms] [110ms] END".into(),
+        );
+        assert_eq!(
+            p.rec.message,
+            "Trace[1]: \"DeltaFIFO Pop Process\" (total time: 110ms):"
+        );
+        assert_eq!(p.rec.continuation, ["Trace[1]: [110ms] [110ms] END"]);
+    }
 
     #[test]
     fn bounds_cut_on_char_boundaries() {

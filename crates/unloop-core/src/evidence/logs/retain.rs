@@ -82,6 +82,9 @@ const PHRASES: &[&str] = &[
     "webhook",
 ];
 
+/// Continuation lines searched for phrases (the head of a block says what it is).
+const CONTINUATION_SCANNED: usize = 8;
+
 /// Index of `oom` in [`PHRASES`]: it must start a word (`OOMKilled`, not `room`).
 const OOM: usize = 0;
 
@@ -100,16 +103,42 @@ fn text_is_notable(s: &str) -> bool {
     })
 }
 
-/// Whether a record is worth keeping from the middle of a long log: a warning
-/// or worse, or a message, logger or field value naming something the rules
-/// look for.
-pub(crate) fn is_notable(r: &LogRecord) -> bool {
-    matches!(
+/// How much a record from the middle of a long log is worth keeping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Notability {
+    Ordinary,
+    /// Names something the rules look for (in its message, logger, field
+    /// values or first continuation lines).
+    Phrase,
+    /// A warning or worse.
+    Severe,
+}
+
+pub(crate) fn notability(r: &LogRecord) -> Notability {
+    if matches!(
         r.severity,
         Severity::Warning | Severity::Error | Severity::Fatal
-    ) || text_is_notable(&r.message)
+    ) {
+        return Notability::Severe;
+    }
+    let phrase = text_is_notable(&r.message)
         || r.logger.as_deref().is_some_and(text_is_notable)
         || r.fields.iter().any(|(_, v)| text_is_notable(v))
+        || r.continuation
+            .iter()
+            .take(CONTINUATION_SCANNED)
+            .any(|l| text_is_notable(l));
+    if phrase {
+        Notability::Phrase
+    } else {
+        Notability::Ordinary
+    }
+}
+
+/// Whether a record is worth keeping from the middle of a long log.
+#[cfg(test)]
+pub(crate) fn is_notable(r: &LogRecord) -> bool {
+    notability(r) > Notability::Ordinary
 }
 
 /// Head, notable middle and tail of a stream of records.
@@ -119,6 +148,8 @@ pub(crate) struct Retainer {
     middle: Vec<LogRecord>,
     tail: VecDeque<LogRecord>,
     middle_continuation: usize,
+    /// Records in `middle` kept for a phrase alone.
+    middle_phrase: usize,
     dropped: u64,
     head_cap: usize,
     tail_cap: usize,
@@ -132,6 +163,7 @@ impl Retainer {
             middle: Vec::new(),
             tail: VecDeque::new(),
             middle_continuation: 0,
+            middle_phrase: 0,
             dropped: 0,
             head_cap,
             tail_cap,
@@ -156,8 +188,21 @@ impl Retainer {
         self.tail.push_back(r);
     }
 
+    /// Keeps a record leaving the tail window if it is notable and there is
+    /// room. Records notable for a phrase alone get at most half the room, so
+    /// that chatty lines (a lease renewed every two seconds) cannot crowd out
+    /// the warnings and errors that come later.
     fn pass_middle(&mut self, mut r: LogRecord) {
-        if self.middle.len() < self.notable_cap && is_notable(&r) {
+        let room = match notability(&r) {
+            _ if self.middle.len() >= self.notable_cap => false,
+            Notability::Severe => true,
+            Notability::Phrase if self.middle_phrase < self.notable_cap / 2 => {
+                self.middle_phrase += 1;
+                true
+            }
+            _ => false,
+        };
+        if room {
             if self.middle_continuation > MIDDLE_CONTINUATION_BUDGET
                 && r.continuation.len() > MIDDLE_CONTINUATION_OVER_BUDGET
             {
@@ -226,19 +271,20 @@ mod tests {
 
     #[test]
     fn keeps_head_tail_and_notable_middle_in_order() {
-        let mut ret = Retainer::new(3, 2, 2);
-        for i in 1..=20u32 {
-            let notable = i == 7 || i == 9 || i == 11;
-            ret.push(rec(
-                i,
-                if notable { "lease lost" } else { "ok" },
-                Severity::Info,
-            ));
+        let mut ret = Retainer::new(3, 2, 4);
+        for i in 1..=30u32 {
+            let r = match i {
+                // Phrase-only records get half the room: 5 and 6, not 7.
+                5..=7 => rec(i, "successfully renewed lease", Severity::Info),
+                12 | 14 | 16 => rec(i, "x", Severity::Error),
+                _ => rec(i, "ok", Severity::Info),
+            };
+            ret.push(r);
         }
         let (kept, dropped) = ret.finish();
         let lines: Vec<u32> = kept.iter().map(|r| r.line).collect();
-        // Notable 11 is over the cap of 2.
-        assert_eq!(lines, [1, 2, 3, 7, 9, 19, 20]);
-        assert_eq!(dropped, 13);
+        // 16 finds the room full.
+        assert_eq!(lines, [1, 2, 3, 5, 6, 12, 14, 29, 30]);
+        assert_eq!(dropped, 21);
     }
 }

@@ -832,27 +832,73 @@ proptest! {
 #[test]
 #[ignore = "measures release-mode throughput; run by hand"]
 fn throughput() {
-    let samples = [
+    let mixed = [
         "I0412 09:14:07.381522       1 reflector.go:535] k8s.io/client-go/informers/factory.go:150: watch of *v1.Pod ended with: an error on the server (\"unable to decode an event from the watch stream\")",
         r#"I0327 18:30:29.624270       1 request.go:752] "Waited before sending request" delay="1.193s" reason="client-side throttling, not priority and fairness" verb="GET" URL="https://10.96.0.1:443/apis/apps/v1/namespaces/x/deployments?limit=500""#,
         r#"{"severity":"INFO","timestamp":"2024-03-27T18:30:29.224431Z","logger":"net-istio-controller","caller":"controller/controller.go:550","message":"Reconcile succeeded","commit":"a1b2c3d-dirty","knative.dev/traceid":"6f1c","knative.dev/key":"shop/checkout","duration":"1.2ms"}"#,
         "2021-08-24T13:44:01.158Z\tINFO\tcontroller-runtime.metrics\tmetrics server is starting to listen\t{\"addr\": \"127.0.0.1:8080\"}",
         r#"time="2024-03-27T18:30:28Z" level=info msg="All records are already up to date" provider=aws"#,
     ];
-    let mut text = String::new();
-    let mut i = 0;
-    while text.len() < 256 << 20 {
-        text.push_str(samples[i % samples.len()]);
-        text.push('\n');
-        i += 1;
+    let quiet = [
+        "I0412 09:14:07.381522       1 controller.go:120] reconciled shop/checkout in 3ms",
+        "2024/03/27 18:30:28 handled request GET /healthz 200",
+        "2024-04-12T09:14:07.381600000Z plain text line from an application that logs prose",
+        "W0412 09:14:07.381522       1 reflector.go:535] failed to list *v1.Secret: the server could not find the requested resource",
+    ];
+    for (name, samples) in [("mixed", &mixed[..]), ("quiet+warnings", &quiet[..])] {
+        let mut text = String::new();
+        let mut n = 0;
+        while text.len() < 256 << 20 {
+            text.push_str(samples[n % samples.len()]);
+            text.push('\n');
+            n += 1;
+        }
+        let start = std::time::Instant::now();
+        let s = parse_log_text(&text, Source::new("bench"), LogHint::default());
+        let secs = start.elapsed().as_secs_f64();
+        let mbps = text.len() as f64 / secs / 1e6;
+        println!("{name}: {} records, {:.0} MB/s", s.total_records, mbps);
+        assert_eq!(s.total_records, n as u64);
+        if !cfg!(debug_assertions) {
+            assert!(mbps > 50.0, "{name}: {mbps:.0} MB/s");
+        }
     }
-    let start = std::time::Instant::now();
-    let s = parse_log_text(&text, Source::new("bench"), LogHint::default());
-    let secs = start.elapsed().as_secs_f64();
-    let mbps = text.len() as f64 / secs / 1e6;
-    println!("{} records, {:.0} MB/s", s.total_records, mbps);
-    assert_eq!(s.total_records, i as u64);
-    if !cfg!(debug_assertions) {
-        assert!(mbps > 50.0, "{mbps:.0} MB/s");
-    }
+}
+
+#[test]
+fn klog_routed_through_zap_keeps_the_klog_shape() {
+    let text = r#"{"severity":"INFO","timestamp":"2024-04-12T09:14:07.381Z","logger":"net-istio-controller","caller":"trace/trace.go:236","message":"Trace[1203554871]: \"DeltaFIFO Pop Process\" ID:shop/checkout-7f3kq-ingress,Depth:81,Reason:slow event handlers blocking the queue (12-Apr-2024 09:14:07.270) (total time: 110ms):\nTrace[1203554871]: [110.804843ms] [110.804843ms] END\n"}"#;
+    let s = read(text);
+    let r = &s.records[0];
+    assert!(
+        r.message
+            .starts_with("Trace[1203554871]: \"DeltaFIFO Pop Process\"")
+    );
+    // The message's trailing newline leaves no blank continuation line.
+    assert_eq!(
+        r.continuation,
+        ["Trace[1203554871]: [110.804843ms] [110.804843ms] END"]
+    );
+}
+
+#[test]
+fn klog_fatal_with_goroutine_dump_is_one_record() {
+    let text = "F0101 00:00:00.000000       1 main.go:50] unable to load config: open /etc/x: no such file or directory\ngoroutine 1 [running]:\nk8s.io/klog/v2.stacks(0x1)\n\t/go/pkg/mod/k8s.io/klog/v2@v2.100.1/klog.go:860 +0x89\nk8s.io/klog/v2.(*loggingT).output(...)\n\t/go/pkg/mod/k8s.io/klog/v2@v2.100.1/klog.go:825 +0x686\nmain.main()\n\t/src/main.go:50 +0x1d\n\ngoroutine 6 [chan receive]:\nk8s.io/klog/v2.(*loggingT).flushDaemon(0x0)\n\t/go/pkg/mod/k8s.io/klog/v2@v2.100.1/klog.go:1010 +0x6a\ncreated by k8s.io/klog/v2.init.0\n\t/go/pkg/mod/k8s.io/klog/v2@v2.100.1/klog.go:411 +0xef\n";
+    let s = read_with(text, year_hint(2024));
+    assert_eq!(s.total_records, 1);
+    let r = &s.records[0];
+    assert_eq!(r.severity, Severity::Fatal);
+    assert_eq!(r.caller.as_deref(), Some("main.go:50"));
+    assert_eq!(r.field("frame"), Some("main.main"));
+    assert_eq!(r.continuation.len(), 13);
+}
+
+#[test]
+fn javascript_frames_attach_to_plain_errors_only() {
+    let text = "Error: connect ECONNREFUSED 10.96.0.1:443\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)\n    at process.processTicksAndRejections (node:internal/process/task_queues:82:21)\nlistening on :8080\n    but this indented line is its own record";
+    let s = read(text);
+    assert_eq!(s.total_records, 3);
+    assert_eq!(s.records[0].severity, Severity::Error);
+    assert_eq!(s.records[0].continuation.len(), 2);
+    assert_eq!(s.records[2].line, 5);
 }
