@@ -1240,8 +1240,8 @@ def net_istio_logs(sim, run):
     # when each informer's initial LIST lands and when its DeltaFIFO is drained
     plan = {
         "Ingress": (0.04, 0.10, 0.22), "VirtualService": (0.05, 0.12, 0.30), "Pod": (0.10, 0.20, 0.42),
-        "Secret": (0.12, 0.25, 0.55), "ServerlessService": (0.15, 0.28, 0.70), "Service": (0.30, 0.45, 0.97),
-        "Endpoints": (0.35, 0.55, 0.995),
+        "Secret": (0.12, 0.25, 0.55), "ServerlessService": (0.15, 0.28, 0.70), "Service": (0.30, 0.50, 0.97),
+        "Endpoints": (0.42, 0.74, 0.995),
     }
     windows = {}
     for kind, (a, b, c) in plan.items():
@@ -1265,18 +1265,13 @@ def net_istio_logs(sim, run):
                                          "ID:%s,Depth:%d,Reason:slow event handlers blocking the queue" % (key, depth)))
                 tr += total
         tr += R.expovariate(1 / (0.38 if p.node.bad else 0.5))
-    # big LISTs that took more than 10s to arrive and decode
+    # big LISTs that took more than 10s to arrive and decode (the reflector's own 10s trace threshold)
     for kind in ("Endpoints", "Service"):
         land = windows[kind][0]
-        listing = land - (t_inf + R.uniform(0.05, 0.2))
-        if listing > 4.0 and span > 12.5:
-            listing_total = listing * R.uniform(1.9, 2.3)
-            if listing_total > 10.0 and t_inf + listing_total < sync:
-                t0 = t_inf + R.uniform(0.02, 0.09)
-                traces.append(klog_trace(t0, listing_total, "Reflector ListAndWatch",
-                                         "name:k8s.io/client-go/informers/factory.go:150",
-                                         [("Objects listed", "error:<nil>", listing_total - R.uniform(0.001, 0.004),
-                                           t0 + listing_total - 0.002)]))
+        t0 = t_inf + R.uniform(0.02, 0.09)
+        if land - t0 > 10.0:
+            traces.append(klog_trace(t0, land - t0, "Reflector ListAndWatch", "name:k8s.io/client-go/informers/factory.go:150",
+                                     [("Objects listed", "error:<nil>", land - t0 - R.uniform(0.001, 0.004), land - 0.002)]))
     for t_end, lines in traces:
         L.append((t_end, "\n".join(lines)))
     L.append((sync, zap(sync, "INFO", "net-istio-controller", "sharedmain/main.go:311", "Starting controllers...")))
@@ -1848,7 +1843,7 @@ def simulate_gke_metrics_agent():
 
 
 def simulate_node_and_misc():
-    node_ref_kubelet = {"kind": "Node", "name": BAD.name, "uid": BAD.name, "apiVersion": "v1"}
+    node_ref_kubelet = {"kind": "Node", "name": BAD.name, "uid": BAD.name}
     node_ref_ctrl = {"kind": "Node", "name": BAD.name, "uid": BAD.uid, "apiVersion": "v1"}
     for a, b in FLAPS:
         ev_n = KUBELET[BAD.name]
@@ -1856,7 +1851,7 @@ def simulate_node_and_misc():
         NODE_CTRL.emit(a + R.uniform(0.5, 4.8), node_ref_ctrl, "Normal", "NodeNotReady", "Node %s status is now: NodeNotReady" % BAD.name)
         ev_n.emit(b, node_ref_kubelet, "Normal", "NodeReady", "Node %s status is now: NodeReady" % BAD.name)
         NODE_CTRL.emit(b + R.uniform(0.5, 4.8), node_ref_ctrl, "Normal", "NodeReady", "Node %s status is now: NodeReady" % BAD.name)
-    npd_ref = {"kind": "Node", "name": BAD.name, "uid": BAD.name, "apiVersion": ""}
+    npd_ref = {"kind": "Node", "name": BAD.name, "uid": BAD.name}
     # the kubelet restart (health-checker --component=kubelet --enable-repair=true)
     HEALTH_CHK.emit(KUBELET_RESTART - 1.2, npd_ref, "Warning", "KubeletUnhealthy",
                     "kubelet:kubelet was found unhealthy; repair flag : true")
