@@ -121,14 +121,19 @@ impl EvidenceBuilder {
         self.count_n(kind, namespace, 1);
     }
 
-    /// Counts `n` objects.
+    /// Counts `n` objects. Counting is separate from the per-input summary,
+    /// which the `add_*` methods (and [`EvidenceBuilder::seen`]) keep.
     pub fn count_n(&mut self, kind: &str, namespace: Option<&str>, n: u64) {
         let key = CountKey {
             kind: kind.to_owned(),
             namespace: namespace.map(str::to_owned),
         };
         *self.ev.counts.entry(key).or_default() += n;
-        *self.stats.entry(kind.to_owned()).or_default() += n;
+    }
+
+    /// Notes in the per-input summary an object that is counted but not kept (a Secret).
+    pub fn seen(&mut self, kind: &str) {
+        self.stat(kind);
     }
 
     /// Adds (or merges) a pod.
@@ -305,13 +310,13 @@ impl EvidenceBuilder {
 
     /// Adds a Knative Revision.
     pub fn add_revision(&mut self, r: Revision) {
-        self.stat("Revision");
+        self.stat("Revision.serving.knative.dev");
         self.ev.revisions.push(r);
     }
 
     /// Adds any other object.
     pub fn add_object(&mut self, o: GenericObject) {
-        self.stat(&o.kind);
+        self.stat(&super::objects::count_key(&o.api_version, &o.kind));
         self.ev.objects.push(o);
     }
 

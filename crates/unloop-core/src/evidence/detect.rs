@@ -97,24 +97,7 @@ fn is_yaml_object(lines: &[&str]) -> bool {
 
 /// The kubectl table a header line introduces.
 pub fn table_kind(header: &str) -> Option<InputKind> {
-    let cols: Vec<&str> = header.split_whitespace().collect();
-    let has = |c: &str| cols.contains(&c);
-    if header.contains("LAST SEEN") && has("TYPE") && has("REASON") && has("OBJECT") {
-        // `kubectl events` and `kubectl get events` share the columns; the
-        // readers tell them apart by the OBJECT cell casing.
-        return Some(InputKind::EventsTable);
-    }
-    if has("NAME") && has("READY") && has("STATUS") && has("RESTARTS") {
-        return Some(InputKind::PodsTable);
-    }
-    if has("CPU(cores)") && has("MEMORY(bytes)") {
-        return Some(if has("CPU%") {
-            InputKind::TopNodes
-        } else {
-            InputKind::TopPods
-        });
-    }
-    None
+    super::tables::table_kind(header).map(|k| k.input_kind())
 }
 
 /// Which `kubectl describe` output this is, if any.

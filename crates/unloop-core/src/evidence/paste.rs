@@ -193,6 +193,11 @@ pub fn split<'a>(text: &'a str) -> Vec<Part<'a>> {
     let mut pos = 0usize;
     let mut line_no = 0u32;
     let mut prev_blank = true;
+    // Inside a describe container's `Message:`, lines may start at column 0
+    // (a Go panic's text, say) and still belong to the describe output.
+    let mut in_message = false;
+    // A kept command line opens the table part that follows it.
+    let mut after_kept_command = false;
 
     let close = |parts: &mut Vec<Part<'a>>,
                  from: usize,
@@ -240,7 +245,7 @@ pub fn split<'a>(text: &'a str) -> Vec<Part<'a>> {
             boundary_before = true;
             next_mode = Mode::DumpLog;
         } else if table_kind(line).is_some() && !line.starts_with(' ') {
-            boundary_before = true;
+            boundary_before = !after_kept_command;
             next_mode = Mode::Table;
         } else if line.starts_with("Name:") && mode != Mode::Yaml {
             boundary_before = true;
@@ -263,6 +268,7 @@ pub fn split<'a>(text: &'a str) -> Vec<Part<'a>> {
             next_mode = Mode::Loose;
         } else if mode == Mode::Describe
             && !blank
+            && !in_message
             && !line.starts_with([' ', '\t'])
             && !is_describe_top_line(line)
         {
@@ -274,6 +280,16 @@ pub fn split<'a>(text: &'a str) -> Vec<Part<'a>> {
             next_mode = Mode::Loose;
         }
 
+        if mode == Mode::Describe || next_mode == Mode::Describe {
+            let t = line.trim_start();
+            if line.starts_with([' ', '\t']) && t.starts_with("Message:") {
+                in_message = true;
+            } else if line.starts_with([' ', '\t']) && is_describe_top_line(t) {
+                in_message = false;
+            }
+        } else {
+            in_message = false;
+        }
         if boundary_before && pos > start_byte {
             close(&mut parts, start_byte, pos, start_line, command.take());
             start_byte = pos;
@@ -282,11 +298,28 @@ pub fn split<'a>(text: &'a str) -> Vec<Part<'a>> {
         if boundary_before {
             mode = next_mode;
         }
-        if next_command.is_some() {
-            // The command line itself belongs to no part.
-            command = next_command;
-            start_byte = end;
-            start_line = line_no + 1;
+        let was_command = next_command.is_some();
+        if let Some(cmd) = next_command {
+            // The command line belongs to no part, except before a table, whose
+            // reader takes the namespace of `kubectl -n x get ...` from it.
+            let keep = matches!(
+                cmd.output_kind(),
+                Some(
+                    InputKind::EventsTable
+                        | InputKind::PodsTable
+                        | InputKind::TopPods
+                        | InputKind::TopNodes
+                )
+            );
+            command = Some(cmd);
+            after_kept_command = keep;
+            if keep {
+                start_byte = pos;
+                start_line = line_no;
+            } else {
+                start_byte = end;
+                start_line = line_no + 1;
+            }
             mode = Mode::Loose;
         } else {
             if let Mode::Json {
@@ -309,6 +342,9 @@ pub fn split<'a>(text: &'a str) -> Vec<Part<'a>> {
             } else if !boundary_before {
                 mode = next_mode;
             }
+        }
+        if !blank && !was_command {
+            after_kept_command = false;
         }
         prev_blank = blank;
         pos = end;
@@ -473,6 +509,27 @@ $ kubectl logs net-istio-controller-5d9c7f6b8-x2kqp -n knative-serving -p
             .unwrap() as u32;
         assert_eq!(logs.line_offset, first_log_line);
         assert!(parts[2].text.contains("Back-off restarting"));
+    }
+
+    #[test]
+    fn a_describe_message_at_column_zero_stays_in_the_describe() {
+        let text = "Name:         p\nNamespace:    ns\nContainers:\n  c:\n    Last State:     Terminated\n      Reason:       Error\n      Message:      panic: boom\n\ngoroutine 1 [running]:\nmain.main()\n      Exit Code:    2\n    Restart Count:  4\nEvents:          <none>\n";
+        let parts = split(text);
+        assert_eq!(parts.len(), 1, "{parts:#?}");
+        assert_eq!(parts[0].kind, InputKind::DescribePod);
+    }
+
+    #[test]
+    fn a_table_part_keeps_its_command_line() {
+        let text = "kubectl -n asm-system get pod -w\nNAME   READY   STATUS      RESTARTS   AGE\nx-1    1/2     OOMKilled   1          27s\n";
+        let parts = split(text);
+        assert_eq!(parts.len(), 1);
+        assert_eq!(parts[0].kind, InputKind::PodsTable);
+        assert!(parts[0].text.starts_with("kubectl -n asm-system"));
+        assert_eq!(
+            parts[0].command.as_ref().unwrap().namespace.as_deref(),
+            Some("asm-system")
+        );
     }
 
     #[test]

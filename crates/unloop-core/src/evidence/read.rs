@@ -324,9 +324,15 @@ fn read_part(
         InputKind::TopPods => tables::read_top_pods(t, b),
         InputKind::TopNodes => tables::read_top_nodes(t, b),
         InputKind::KubeObjectsYaml => objects::read_yaml(t.text, &t.origin, t.line_offset, b),
-        InputKind::KubeObjectsJson => objects::read_json_stream(t.text.as_bytes(), &t.origin, b),
-        InputKind::ClusterInfoDump => dump::read_dump_stream(t.text.as_bytes(), &t.origin, b),
-        InputKind::DumpLogs => dump::read_dump_logs(t.text.as_bytes(), &t.origin, b),
+        InputKind::KubeObjectsJson => {
+            objects::read_json_stream_at(t.text.as_bytes(), &t.origin, t.line_offset + 1, b)
+        }
+        InputKind::ClusterInfoDump => {
+            dump::read_dump_stream_at(t.text.as_bytes(), &t.origin, t.line_offset + 1, b)
+        }
+        InputKind::DumpLogs => {
+            dump::read_dump_logs_at(t.text.as_bytes(), &t.origin, t.line_offset + 1, b)
+        }
         InputKind::ContainerLog
         | InputKind::Unclassified
         | InputKind::MixedPaste

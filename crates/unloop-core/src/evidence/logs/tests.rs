@@ -826,45 +826,6 @@ proptest! {
     }
 }
 
-// ---------------------------------------------------------------- throughput
-
-/// `cargo test --release -p unloop-core evidence::logs::tests::throughput -- --ignored --nocapture`
-#[test]
-#[ignore = "measures release-mode throughput; run by hand"]
-fn throughput() {
-    let mixed = [
-        "I0412 09:14:07.381522       1 reflector.go:535] k8s.io/client-go/informers/factory.go:150: watch of *v1.Pod ended with: an error on the server (\"unable to decode an event from the watch stream\")",
-        r#"I0327 18:30:29.624270       1 request.go:752] "Waited before sending request" delay="1.193s" reason="client-side throttling, not priority and fairness" verb="GET" URL="https://10.96.0.1:443/apis/apps/v1/namespaces/x/deployments?limit=500""#,
-        r#"{"severity":"INFO","timestamp":"2024-03-27T18:30:29.224431Z","logger":"net-istio-controller","caller":"controller/controller.go:550","message":"Reconcile succeeded","commit":"a1b2c3d-dirty","knative.dev/traceid":"6f1c","knative.dev/key":"shop/checkout","duration":"1.2ms"}"#,
-        "2021-08-24T13:44:01.158Z\tINFO\tcontroller-runtime.metrics\tmetrics server is starting to listen\t{\"addr\": \"127.0.0.1:8080\"}",
-        r#"time="2024-03-27T18:30:28Z" level=info msg="All records are already up to date" provider=aws"#,
-    ];
-    let quiet = [
-        "I0412 09:14:07.381522       1 controller.go:120] reconciled shop/checkout in 3ms",
-        "2024/03/27 18:30:28 handled request GET /healthz 200",
-        "2024-04-12T09:14:07.381600000Z plain text line from an application that logs prose",
-        "W0412 09:14:07.381522       1 reflector.go:535] failed to list *v1.Secret: the server could not find the requested resource",
-    ];
-    for (name, samples) in [("mixed", &mixed[..]), ("quiet+warnings", &quiet[..])] {
-        let mut text = String::new();
-        let mut n = 0;
-        while text.len() < 256 << 20 {
-            text.push_str(samples[n % samples.len()]);
-            text.push('\n');
-            n += 1;
-        }
-        let start = std::time::Instant::now();
-        let s = parse_log_text(&text, Source::new("bench"), LogHint::default());
-        let secs = start.elapsed().as_secs_f64();
-        let mbps = text.len() as f64 / secs / 1e6;
-        println!("{name}: {} records, {:.0} MB/s", s.total_records, mbps);
-        assert_eq!(s.total_records, n as u64);
-        if !cfg!(debug_assertions) {
-            assert!(mbps > 50.0, "{name}: {mbps:.0} MB/s");
-        }
-    }
-}
-
 #[test]
 fn klog_routed_through_zap_keeps_the_klog_shape() {
     let text = r#"{"severity":"INFO","timestamp":"2024-04-12T09:14:07.381Z","logger":"net-istio-controller","caller":"trace/trace.go:236","message":"Trace[1203554871]: \"DeltaFIFO Pop Process\" ID:shop/checkout-7f3kq-ingress,Depth:81,Reason:slow event handlers blocking the queue (12-Apr-2024 09:14:07.270) (total time: 110ms):\nTrace[1203554871]: [110.804843ms] [110.804843ms] END\n"}"#;

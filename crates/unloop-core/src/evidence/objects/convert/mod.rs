@@ -188,7 +188,7 @@ fn dispatch(v: Value, kind: &str, api_version: &str, base: &Source, b: &mut Evid
         ("", "ConfigMap") => configmap::ingest(&v, base, b),
         // Counted above; nothing else of a Secret is read, let alone kept: its
         // data, stringData and last-applied annotation hold the secret itself.
-        ("", "Secret") => {}
+        ("", "Secret") => b.seen("Secret"),
         ("serving.knative.dev", "Revision") => knative::ingest_revision(&v, base, b),
         _ => generic::ingest(&v, kind, api_version, base, b),
     }
