@@ -3,8 +3,10 @@
 //! steps, missing evidence and relations. Rules run in the order of [`RULES`];
 //! later rules may read facts earlier ones recorded.
 
+pub mod accumulation;
 pub mod leader_election;
 pub mod liveness_budget;
+pub mod node;
 pub mod probe_failure;
 pub mod startup_progress;
 
@@ -28,4 +30,6 @@ pub static RULES: &[&dyn Rule] = &[
     &startup_progress::StartupProgress,
     &leader_election::LeaderElection,
     // Correlations that read the probe facts above.
+    &accumulation::ObjectAccumulation,
+    &node::NodeCorrelation,
 ];

@@ -1,5 +1,7 @@
 //! Per-cause planners: each turns a finding into plan steps.
 
+mod knative_gc;
+mod node;
 mod probe;
 
 use super::plan::PlanStep;
@@ -17,6 +19,8 @@ pub fn for_cause(
         CauseId::ProbeTimeoutUnderLoad | CauseId::StartupExceedsProbeBudget => {
             probe::steps(cx, f, signals)
         }
+        CauseId::ObjectAccumulation => knative_gc::steps(cx, f, signals),
+        CauseId::NodeUnhealthy => node::steps(cx, f, signals),
         CauseId::Unknown => Vec::new(),
         _ => Vec::new(),
     }
