@@ -2,4 +2,5 @@
 //! that rules stay generic.
 
 pub mod components;
+pub mod messages;
 pub mod milestones;

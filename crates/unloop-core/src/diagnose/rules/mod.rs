@@ -4,7 +4,9 @@
 //! later rules may read facts earlier ones recorded.
 
 pub mod accumulation;
+pub mod exit_code;
 pub mod leader_election;
+pub mod literal;
 pub mod liveness_budget;
 pub mod node;
 pub mod probe_failure;
@@ -24,6 +26,8 @@ pub trait Rule: Sync {
 /// Every rule, in evaluation order.
 pub static RULES: &[&dyn Rule] = &[
     // Literal messages and exit codes first: later rules read what they found.
+    &literal::Literal,
+    &exit_code::ExitCode,
     // Probes and start-up.
     &probe_failure::ProbeFailureModes,
     &liveness_budget::LivenessBudget,

@@ -1,6 +1,7 @@
 //! Per-cause planners: each turns a finding into plan steps.
 
 mod knative_gc;
+mod literal;
 mod node;
 mod probe;
 
@@ -19,6 +20,19 @@ pub fn for_cause(
         CauseId::ProbeTimeoutUnderLoad | CauseId::StartupExceedsProbeBudget => {
             probe::steps(cx, f, signals)
         }
+        CauseId::RbacForbidden
+        | CauseId::MissingCrd
+        | CauseId::BadConfig
+        | CauseId::MissingDependency
+        | CauseId::TlsCertificateError
+        | CauseId::DnsFailure
+        | CauseId::ApplicationPanic
+        | CauseId::PortInUse
+        | CauseId::ExecFormatError
+        | CauseId::FilesystemPermission
+        | CauseId::ApiserverUnreachable
+        | CauseId::ApiserverThrottled
+        | CauseId::OomKilled => literal::steps(cx, f),
         CauseId::ObjectAccumulation => knative_gc::steps(cx, f, signals),
         CauseId::NodeUnhealthy => node::steps(cx, f, signals),
         CauseId::Unknown => Vec::new(),
