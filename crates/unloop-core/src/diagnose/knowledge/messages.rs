@@ -749,7 +749,7 @@ pub static MESSAGES: &[MessagePattern] = &[
         "apiserver.request",
         ApiserverUnreachable,
         0.72,
-        r#"(?P<verb>Get|Post|Put|Patch|Delete|GET|POST|PUT|PATCH|DELETE) "?(?P<url>https?://[^/"\s]+/(?:api|apis|version|healthz|livez|readyz)\b[^"\s]*)"?: (?P<err>context deadline exceeded|net/http: request canceled|net/http: TLS handshake timeout|unexpected EOF|EOF|http2: client connection lost|read: connection reset by peer|http2: server sent GOAWAY)"#,
+        r#"(?P<verb>Get|Post|Put|Patch|Delete|GET|POST|PUT|PATCH|DELETE) "?(?P<url>https?://[^/"\s]+/(?:api|apis|version|healthz|livez|readyz)\b[^"\s]*)"?: (?P<err>context deadline exceeded|net/http: request canceled (?:\(Client\.Timeout|while waiting for connection)|net/http: TLS handshake timeout|unexpected EOF|EOF|http2: client connection lost|read: connection reset by peer|http2: server sent GOAWAY)"#,
         r"API server unreachable: {verb} {url}: {err}",
     ),
     p(
@@ -1642,6 +1642,23 @@ mod tests {
             [DnsFailure]
         );
         assert_eq!(causes("dial udp 10.96.0.10:53: i/o timeout"), [DnsFailure]);
+    }
+
+    #[test]
+    fn a_canceled_request_at_shutdown_is_not_an_unreachable_api_server() {
+        assert!(
+            causes(r#"Get "https://10.96.0.10:443/apis/x/v1/foos": context canceled"#).is_empty()
+        );
+        assert!(
+            causes(r#"Get "https://10.96.0.10:443/apis/x/v1/foos": net/http: request canceled"#)
+                .is_empty()
+        );
+        assert_eq!(
+            causes(
+                r#"Get "https://10.96.0.10:443/apis/x/v1/foos": net/http: request canceled (Client.Timeout exceeded while awaiting headers)"#
+            ),
+            [ApiserverUnreachable]
+        );
     }
 
     #[test]

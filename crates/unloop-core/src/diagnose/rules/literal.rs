@@ -154,8 +154,10 @@ impl Rule for Literal {
     fn evaluate(&self, cx: &Context<'_>, out: &mut Signals) {
         let mut found = scan(cx);
         waiting_reasons(cx, out);
-        if found.is_empty() {
+        if found.iter().all(|f| f.hit.pattern.any_level) {
             ask_for_previous_logs(cx, out);
+        }
+        if found.is_empty() {
             return;
         }
         let explainer = explain_panics(&mut found, out);
@@ -306,12 +308,18 @@ fn scan_log(
             per_record.push((ri, sev, hits));
         }
     }
-    let last_words = per_record
+    // Traces and slow-request lines are progress reports: they can be the
+    // last lines of a log without being what the process died of.
+    let telling: Vec<&(usize, Severity, Vec<Hit>)> = per_record
+        .iter()
+        .filter(|(_, _, hits)| hits.iter().any(|h| !h.pattern.any_level))
+        .collect();
+    let last_words = telling
         .iter()
         .rev()
         .find(|(_, s, _)| *s == Severity::Fatal)
-        .or_else(|| per_record.iter().rev().find(|(_, s, _)| s.is_error()))
-        .or(per_record.last())
+        .or_else(|| telling.iter().rev().find(|(_, s, _)| s.is_error()))
+        .or(telling.last())
         .map(|(ri, _, _)| *ri);
     let n = log.records.len();
     for (ri, sev, hits) in per_record {
@@ -548,7 +556,7 @@ fn chain(cx: &Context<'_>, cause: CauseId, f: &Found, out: &mut Signals) {
         ),
     };
     out.chain(cause, 1, said);
-    if !(f.last_words || f.severity.is_error()) {
+    if f.hit.pattern.any_level || !(f.last_words || f.severity.is_error()) {
         return;
     }
     let exit = last_exit(cx, f.container.as_deref());
@@ -1277,6 +1285,59 @@ mod tests {
                 .missing
                 .iter()
                 .any(|m| m.command.contains("--previous") && m.command.contains("-c controller"))
+        );
+    }
+
+    #[test]
+    fn a_trailing_trace_is_not_what_the_process_died_of() {
+        let ev = evidence(
+            1,
+            vec![
+                rec(
+                    1,
+                    Severity::Error,
+                    "problem running manager: dial tcp 10.0.3.7:5432: connect: connection refused",
+                    &[],
+                ),
+                rec(
+                    2,
+                    Severity::Info,
+                    "Throttling request took 1.2s, request: GET:https://10.96.0.1:443/api/v1/pods",
+                    &[],
+                ),
+            ],
+            &[],
+        );
+        let dep = finding(&ev, CauseId::MissingDependency).unwrap();
+        assert!(
+            dep.evidence[0].text.contains("the last before the exit"),
+            "{:?}",
+            dep.evidence
+        );
+        let thr = finding(&ev, CauseId::ApiserverThrottled).unwrap();
+        assert!(
+            thr.chain.iter().all(|c| !c.contains("exits")),
+            "{:?}",
+            thr.chain
+        );
+        assert!(thr.score < 0.35);
+        // Only a trace: the crashed run's log is still what is missing.
+        let only = evidence(
+            1,
+            vec![rec(
+                1,
+                Severity::Info,
+                "Throttling request took 1.2s, request: GET:https://x/api",
+                &[],
+            )],
+            &[],
+        );
+        let d = diagnose(&only, &DiagnoseOptions::default());
+        assert!(
+            d.workloads[0]
+                .missing
+                .iter()
+                .any(|m| m.command.contains("--previous"))
         );
     }
 

@@ -20,6 +20,9 @@ use crate::evidence::quantity::format_bytes;
 use crate::evidence::{Container, ContainerState};
 use crate::remedy::plan::{Action, Phase, PlanStep};
 
+/// Findings weaker than this get no steps of their own.
+const MIN_SCORE: f64 = 0.3;
+
 /// What the commands act on.
 struct Target {
     /// `Deployment`, or `Pod` when no workload is known.
@@ -131,6 +134,11 @@ fn target(cx: &Context<'_>, hits: &[Found]) -> Target {
 
 /// Steps for one finding of a literal cause.
 pub fn steps(cx: &Context<'_>, f: &Finding) -> Vec<PlanStep> {
+    // A weak side finding (a one-second client throttle next to an OOM kill)
+    // would only add noise to the plan.
+    if f.score < MIN_SCORE {
+        return Vec::new();
+    }
     let found: Vec<Found> = literal::scan(cx)
         .into_iter()
         .filter(|x| {
