@@ -52,6 +52,7 @@ pub struct MessagePattern {
     /// Stable id, unique in [`MESSAGES`]; repeated hits of one id with the same
     /// captures count once.
     pub id: &'static str,
+    /// The cause the message names.
     pub cause: CauseId,
     /// How strongly this message alone names the cause, in 0..1, before the
     /// scanning rule weighs severity and position.
@@ -1214,11 +1215,13 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
 /// One row matching one text.
 #[derive(Debug, Clone)]
 pub struct Hit {
+    /// The row that matched.
     pub pattern: &'static MessagePattern,
     /// The matched text.
     pub matched: String,
-    /// Byte range of the match in the scanned text.
+    /// Where the match starts in the scanned text (bytes).
     pub start: usize,
+    /// Where the match ends in the scanned text (bytes).
     pub end: usize,
     /// The line of the scanned text around the match (bounded).
     pub line: String,

@@ -71,17 +71,24 @@ const SKIPPED_FIELDS: &[&str] = &[
 /// Where a message was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
+    /// A record of the container's log.
     Log,
+    /// `state.terminated.message` / `lastState.terminated.message`.
     TerminationMessage,
+    /// `state.waiting.message`.
     WaitingMessage,
+    /// A kubelet event.
     Event,
 }
 
 /// One message of the table found in the subject's evidence.
 #[derive(Debug, Clone)]
 pub struct Found {
+    /// The table row and what it captured.
     pub hit: Hit,
+    /// Where the message was read.
     pub place: Place,
+    /// The record, container status or event, to cite.
     pub source: Source,
     /// The record's severity (inferred from its lead when the format has none).
     pub severity: Severity,
@@ -1338,6 +1345,39 @@ mod tests {
                 .missing
                 .iter()
                 .any(|m| m.command.contains("--previous"))
+        );
+    }
+
+    #[test]
+    fn python_traceback_names_the_missing_file_first() {
+        let mut tb = rec(
+            2,
+            Severity::Error,
+            "FileNotFoundError: [Errno 2] No such file or directory: '/etc/app/config.yaml'",
+            &[("exception", "FileNotFoundError")],
+        );
+        tb.format = LogFormat::Plain;
+        tb.continuation = vec![
+            "  File \"/app/main.py\", line 6, in main".into(),
+            "    open('/etc/app/config.yaml')".into(),
+            "FileNotFoundError: [Errno 2] No such file or directory: '/etc/app/config.yaml'".into(),
+        ];
+        let ev = evidence(1, vec![rec(1, Severity::Info, "starting", &[]), tb], &[]);
+        let d = diagnose(&ev, &DiagnoseOptions::default());
+        let w = &d.workloads[0];
+        assert_eq!(w.findings[0].cause, CauseId::MissingDependency);
+        assert_eq!(
+            w.findings[0].title,
+            "Missing config file: /etc/app/config.yaml"
+        );
+        let p = w
+            .findings
+            .iter()
+            .find(|f| f.cause == CauseId::ApplicationPanic)
+            .expect("the unhandled exception is reported");
+        assert_eq!(
+            p.relation,
+            Some(Relation::ExplainedBy(CauseId::MissingDependency))
         );
     }
 
