@@ -726,7 +726,8 @@ fn find_traps(p: &GcPlan, revisions: &[Revision], objects: &[GenericObject]) -> 
             traps.push(GcTrap {
                 kind: GcTrapKind::MaxLeftAtDefault,
                 message: format!(
-                    "min-non-active-revisions was lowered to {min} but max-non-active-revisions stays at its default 1000: {how}; {held} Revisions beyond min stay"
+                    "min-non-active-revisions was lowered to {min} but max-non-active-revisions stays at its default 1000: {how}; {} Revisions beyond min stay",
+                    thousands(held)
                 ),
                 revisions: held,
                 names: vec![KEY_MIN.to_owned(), KEY_MAX.to_owned()],
@@ -857,7 +858,8 @@ fn stuck_active(p: &GcPlan, revisions: &[Revision], objects: &[GenericObject]) -
     (stuck > 0).then(|| GcTrap {
         kind: GcTrapKind::StuckActive,
         message: format!(
-            "{stuck} older Revisions stay routingState active because {} of their Routes are not Ready ({}): the labeler moves a Revision to reserve only once its Route is Ready or Failed, so GC never considers them; fix the Routes (often the ingress controller is down) for GC to reach them",
+            "{} older Revisions stay routingState active because {} of their Routes are not Ready ({}): the labeler moves a Revision to reserve only once its Route is Ready or Failed, so GC never considers them; fix the Routes (often the ingress controller is down) for GC to reach them",
+            thousands(stuck),
             bad_routes.len(),
             first_reason.unwrap_or_default()
         ),
@@ -939,20 +941,20 @@ pub fn recommend(
         ),
         format!(
             "it would delete {} of {} Revisions (current settings: {}), taking {} Services, {} Endpoints, {} ServerlessServices, {} Deployments and {} PodAutoscalers with them",
-            t.delete,
-            t.revisions,
-            before.totals.delete,
-            t.dependents_deleted.services,
-            t.dependents_deleted.endpoints,
-            t.dependents_deleted.serverless_services,
-            t.dependents_deleted.deployments,
-            t.dependents_deleted.pod_autoscalers
+            thousands(t.delete),
+            thousands(t.revisions),
+            thousands(before.totals.delete),
+            thousands(t.dependents_deleted.services),
+            thousands(t.dependents_deleted.endpoints),
+            thousands(t.dependents_deleted.serverless_services),
+            thousands(t.dependents_deleted.deployments),
+            thousands(t.dependents_deleted.pod_autoscalers)
         ),
     ];
     if t.protected > 0 {
         rationale.push(format!(
             "{} Revisions are protected (latest ready, no-gc, or not routingState reserve) and stay whatever the settings",
-            t.protected
+            thousands(t.protected)
         ));
     }
     if let Some(trap) = after
@@ -962,7 +964,7 @@ pub fn recommend(
     {
         rationale.push(format!(
             "GC cannot reach {} of them until their Routes are Ready",
-            trap.revisions
+            thousands(trap.revisions)
         ));
     }
     if t.delete <= before.totals.delete {
@@ -986,6 +988,19 @@ pub fn recommend(
         config,
         rationale,
     }
+}
+
+/// Groups digits for reports: `6248` → `6,248`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The config-gc ConfigMap in the evidence: in `knative-serving` if there, else any.

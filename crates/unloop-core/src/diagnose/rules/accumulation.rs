@@ -24,7 +24,7 @@ use crate::diagnose::facts::{self, ProbeFailureMode, secs};
 use crate::diagnose::finding::{Citation, Relation, Signals};
 use crate::diagnose::knowledge::components::Watch;
 use crate::evidence::{Evidence, InputSummary, LogRecord, LogStream, Source};
-use crate::remedy::gc::{self, GcConfig, GcPlan, GcTrapKind, SYSTEM_NAMESPACE};
+use crate::remedy::gc::{self, GcConfig, GcPlan, GcTrapKind, SYSTEM_NAMESPACE, thousands};
 
 /// See the module docs.
 pub struct ObjectAccumulation;
@@ -48,19 +48,6 @@ static LISTED: LazyLock<Regex> = LazyLock::new(|| {
 });
 static REFLECTOR_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#""Reflector ListAndWatch" name:(\S+)"#).expect("static regex"));
-
-/// Groups digits: `6248` → `6,248`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// A count key in plain words, plural.
 fn plural(kind: &str) -> String {

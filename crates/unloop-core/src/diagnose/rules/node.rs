@@ -17,7 +17,7 @@ use crate::diagnose::context::Context;
 use crate::diagnose::facts;
 use crate::diagnose::finding::{Citation, Relation, Signals};
 use crate::diagnose::subject::{owner_of, pod_symptoms};
-use crate::evidence::{Event, Evidence, Node, Pod, Source};
+use crate::evidence::{Event, Evidence, Node, ObjectRef, Pod, Source};
 
 /// See the module docs.
 pub struct NodeCorrelation;
@@ -432,12 +432,21 @@ fn siblings<'a>(cx: &Context<'a>) -> Vec<(&'a Pod, bool)> {
             if out.iter().any(|(q, _)| std::ptr::eq(*q, p)) {
                 continue;
             }
-            if owner_of(ev, p).is_some_and(|(o, _)| o.same_object(w)) {
+            if owner_of(ev, p).is_some_and(|(o, _)| same_workload(&o, w)) {
                 out.push((p, !pod_symptoms(ev, p).is_empty()));
             }
         }
     }
     out
+}
+
+/// The same workload, where a side that does not know its namespace (a
+/// `kubectl get pods` line without `-A`) matches any.
+fn same_workload(a: &ObjectRef, b: &ObjectRef) -> bool {
+    a.same_object(b)
+        || (a.kind.eq_ignore_ascii_case(&b.kind)
+            && a.name == b.name
+            && (a.namespace.is_none() || b.namespace.is_none()))
 }
 
 /// Unrelated pods on a node: (restarting, all), with the restarting ones.
@@ -512,11 +521,14 @@ impl Rule for NodeCorrelation {
             .map(|(n, _)| *n)
             .collect();
 
-        // The worst node among those hosting failing pods.
+        // The worst node among those hosting this subject's own failing pods:
+        // siblings on another bad node do not explain this subject's restarts.
         let views: BTreeMap<&str, NodeView> =
             troubled_nodes.iter().map(|n| (*n, view(ev, n))).collect();
+        let own: BTreeSet<&str> = cx.pods().filter_map(|p| p.node.as_deref()).collect();
         let (bad, bad_view) = views
             .iter()
+            .filter(|(n, _)| own.is_empty() || own.contains(*n))
             .max_by(|a, b| {
                 a.1.score()
                     .total_cmp(&b.1.score())
@@ -524,7 +536,7 @@ impl Rule for NodeCorrelation {
                     .then(b.0.cmp(a.0))
             })
             .map(|(n, v)| (*n, v))
-            .expect("troubled nodes is not empty");
+            .expect("the subject's own pods are troubled, so their nodes are among the troubled");
         let here = placement[bad].clone();
 
         // Where the failures are: on one node with fine replicas elsewhere, or everywhere.

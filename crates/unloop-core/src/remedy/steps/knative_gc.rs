@@ -4,11 +4,10 @@
 //! that cache every Secret, turn on the Secret filter.
 
 use crate::diagnose::finding::{Finding, Signals};
-use crate::diagnose::rules::accumulation::thousands;
 use crate::diagnose::{CauseId, Context};
 use crate::remedy::gc::{
     self, CONFIG_MAP, GcConfig, GcRecommendation, GcTrapKind, KEY_MAX, KEY_MIN, RECOMMENDED_MAX,
-    RECOMMENDED_MIN, SYSTEM_NAMESPACE,
+    RECOMMENDED_MIN, SYSTEM_NAMESPACE, thousands,
 };
 use crate::remedy::plan::{Action, Phase, PlanStep};
 

@@ -208,13 +208,6 @@ fn support(s: &Signals) -> Vec<&crate::diagnose::finding::Signal> {
 }
 
 #[test]
-fn thousands_groups_digits() {
-    assert_eq!(thousands(6248), "6,248");
-    assert_eq!(thousands(999), "999");
-    assert_eq!(thousands(1_000_000), "1,000,000");
-}
-
-#[test]
 fn many_revisions_with_slow_start_up_fire_with_numbers_chain_and_relation() {
     let mut b = EvidenceBuilder::new();
     b.add_pod(net_istio_pod());

@@ -177,11 +177,16 @@ fn probe_timeout(b: &mut EvidenceBuilder, pod: &str, host: &str) {
 
 /// Runs the rule on the net-istio-controller subject.
 fn run(ev: &Evidence) -> Signals {
+    run_subject(ev, "net-istio-controller")
+}
+
+/// Runs the rule on the first subject whose name contains `name`.
+fn run_subject(ev: &Evidence, name: &str) -> Signals {
     let subjects = find_subjects(ev);
     let s = subjects
         .iter()
-        .find(|s| s.name.contains("net-istio-controller"))
-        .expect("net-istio-controller is troubled");
+        .find(|s| s.name.contains(name))
+        .expect("the subject is troubled");
     let name = s.workload.as_ref().map(|w| w.name.as_str());
     let cx = Context {
         ev,
@@ -520,4 +525,61 @@ fn pods_known_only_by_name_do_not_count_as_healthy_neighbours() {
     // So the rule still asks for the pods with their restarts.
     assert!(out.missing.iter().any(|(_, m)| m.command
         == format!("kubectl get pods -A -o wide --field-selector spec.nodeName={GOOD}")));
+}
+
+#[test]
+fn a_replica_read_without_its_namespace_still_counts_as_a_sibling() {
+    let mut b = EvidenceBuilder::new();
+    b.add_pod(istio("aaaaa", BAD, 7, true));
+    b.add_pod(istio("bbbbb", BAD, 5, true));
+    // A `kubectl get pods` line without -A: no namespace, crash-looping on the good node.
+    let mut p = istio("ccccc", GOOD, 6, true);
+    p.meta.namespace = None;
+    b.add_pod(p);
+    b.add_node(bad_node());
+    task_hung(&mut b);
+    let ev = b.finish();
+    let out = run(&ev);
+    let f = node_finding(&out).unwrap();
+    assert!(
+        f.title
+            .starts_with(&format!("2 of 3 net-istio-controller pods run on {BAD}")),
+        "{}",
+        f.title
+    );
+    assert_eq!(out.get_fact("node.spread"), Some("spread"));
+    assert_eq!(
+        out.relations,
+        [(
+            CauseId::NodeUnhealthy,
+            Relation::ContributesTo(CauseId::ProbeTimeoutUnderLoad)
+        )]
+    );
+}
+
+#[test]
+fn a_bad_node_under_sibling_pods_does_not_explain_a_pod_on_a_healthy_node() {
+    let mut b = EvidenceBuilder::new();
+    b.add_pod(istio("aaaaa", BAD, 7, true));
+    b.add_pod(istio("bbbbb", BAD, 5, true));
+    let mut p = istio("ccccc", GOOD, 6, true);
+    p.meta.namespace = None;
+    b.add_pod(p);
+    b.add_node(bad_node());
+    b.add_node(node(GOOD, healthy_conditions()));
+    task_hung(&mut b);
+    let ev = b.finish();
+    // The subject read without a namespace holds only the pod on the healthy node.
+    let out = run_subject(&ev, "Deployment net-istio-controller");
+    assert!(
+        !out.signals.iter().any(|s| s.polarity == Polarity::For),
+        "{:?}",
+        out.signals
+    );
+    assert!(
+        against(&out)
+            .iter()
+            .any(|t| t.contains(&format!("node {GOOD} reports Ready")))
+    );
+    assert!(out.get_fact("node.bad").is_none());
 }
