@@ -30,6 +30,9 @@ use crate::remedy::gc::{self, GcConfig, GcPlan, GcTrapKind, SYSTEM_NAMESPACE, th
 pub struct ObjectAccumulation;
 
 const NAME: &str = "object-accumulation";
+// Ranking counts one argument per name: how many objects there are (NAME) and
+// how slow the start-up that lists them is (STARTUP) are two.
+const STARTUP: &str = "object-accumulation-startup";
 
 /// Watched objects from which initial lists and event handling take seconds.
 pub const MANY_OBJECTS: u64 = 5_000;
@@ -125,10 +128,13 @@ struct StartupCost<'a> {
 }
 
 fn trace_end(r: &LogRecord) -> Option<Duration> {
-    // `Trace[id]: [110.804843ms] [110.804843ms] END`: the precise total.
+    // `Trace[id]: [110.804843ms] [110.804843ms] END`: the precise total. It is
+    // a continuation line in klog text, or part of the message when klog is
+    // routed through zap.
     let end = r
-        .continuation
-        .iter()
+        .message
+        .lines()
+        .chain(r.continuation.iter().map(String::as_str))
         .find(|l| l.trim_end().ends_with("END"))?;
     let first = end.split('[').nth(2)?.split(']').next()?;
     go_duration(first)
@@ -675,7 +681,7 @@ impl ObjectAccumulation {
                 };
                 total += w;
                 out.support(
-                    NAME,
+                    STARTUP,
                     CauseId::ObjectAccumulation,
                     w,
                     Citation::new(
@@ -704,7 +710,7 @@ impl ObjectAccumulation {
                 let w = if *depth >= 1_000 { 0.3 } else { 0.2 };
                 total += w;
                 out.support(
-                    NAME,
+                    STARTUP,
                     CauseId::ObjectAccumulation,
                     w,
                     Citation::new(
@@ -743,7 +749,7 @@ impl ObjectAccumulation {
                     )
                 };
                 out.support(
-                    NAME,
+                    STARTUP,
                     CauseId::ObjectAccumulation,
                     w,
                     Citation::new(text, log.record_source(r)),

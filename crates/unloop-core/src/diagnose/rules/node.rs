@@ -23,6 +23,11 @@ use crate::evidence::{Event, Evidence, Node, ObjectRef, Pod, Source};
 pub struct NodeCorrelation;
 
 const NAME: &str = "node-correlation";
+// Ranking counts one argument per name, so the rule's independent arguments
+// speak under names of their own: what the node reports (NAME), where the
+// failures are (PLACEMENT), and how the node's other pods fare (NEIGHBOURS).
+const PLACEMENT: &str = "node-placement";
+const NEIGHBOURS: &str = "node-neighbours";
 
 /// What a bad condition says: type, the status that is bad, weight, and the
 /// mechanism in plain words.
@@ -659,8 +664,13 @@ impl Rule for NodeCorrelation {
                 .iter()
                 .find(|(p, t)| *t && p.node.as_deref() == Some(bad))
                 .map_or_else(|| Source::new("pods"), |(p, _)| pod_source(p));
-            out.support(NAME, CauseId::NodeUnhealthy, w, Citation::new(text, src))
-                .titled(title.clone());
+            out.support(
+                PLACEMENT,
+                CauseId::NodeUnhealthy,
+                w,
+                Citation::new(text, src),
+            )
+            .titled(title.clone());
             emitted = true;
         }
         if co_failing {
@@ -675,7 +685,7 @@ impl Rule for NodeCorrelation {
                 _ => 0.5,
             } * scale;
             out.support(
-                NAME,
+                NEIGHBOURS,
                 CauseId::NodeUnhealthy,
                 w,
                 Citation::new(
@@ -722,7 +732,7 @@ impl Rule for NodeCorrelation {
                 .first()
                 .map_or_else(|| Source::new("pods"), |(p, _)| pod_source(p));
             out.against(
-                NAME,
+                PLACEMENT,
                 CauseId::NodeUnhealthy,
                 0.45,
                 Citation::new(
@@ -736,7 +746,7 @@ impl Rule for NodeCorrelation {
         }
         if !restarting.is_empty() && unremarkable {
             out.against(
-                NAME,
+                NEIGHBOURS,
                 CauseId::NodeUnhealthy,
                 0.15,
                 Citation::new(
@@ -758,7 +768,7 @@ impl Rule for NodeCorrelation {
                 })
                 .map_or_else(|| Source::new("pods"), pod_source);
             out.against(
-                NAME,
+                NEIGHBOURS,
                 CauseId::NodeUnhealthy,
                 0.2,
                 Citation::new(

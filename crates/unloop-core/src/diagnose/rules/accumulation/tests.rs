@@ -528,3 +528,64 @@ fn whole_diagnosis_ranks_accumulation_under_the_probe_cause_and_plans_the_gc_pat
     );
     assert!(gc.why.contains("removes 2,700 Revisions"), "{}", gc.why);
 }
+
+#[test]
+fn trace_totals_come_from_the_end_line_wherever_it_is() {
+    let klog = rec(
+        1,
+        None,
+        "Trace[1]: \"DeltaFIFO Pop Process\" ID:a/b,Depth:20,Reason:slow (12-Apr-2024 09:14:07.270) (total time: 110ms):",
+        &["Trace[1]: [1.5s] [1.5s] END"],
+    );
+    assert_eq!(trace_end(&klog), Some(Duration::from_millis(1500)));
+    // klog routed through zap: one JSON message with the lines joined.
+    let zap = rec(
+        1,
+        None,
+        "Trace[2]: \"Reflector ListAndWatch\" name:x (12-Apr-2024 09:14:00.100) (total time: 31000ms):\nTrace[2]: [31.0021s] [31.0021s] END",
+        &[],
+    );
+    assert_eq!(trace_end(&zap), Some(Duration::from_micros(31_002_100)));
+    assert_eq!(trace_end(&rec(1, None, "Trace[3]: no end", &[])), None);
+}
+#[test]
+fn trace_totals_come_from_the_end_line_wherever_it_is() {
+    let klog = rec(
+        1,
+        None,
+        "Trace[1]: \"DeltaFIFO Pop Process\" ID:a/b,Depth:20,Reason:slow (12-Apr-2024 09:14:07.270) (total time: 110ms):",
+        &["Trace[1]: [1.5s] [1.5s] END"],
+    );
+    assert_eq!(trace_end(&klog), Some(Duration::from_millis(1500)));
+    // klog routed through zap: one JSON message with the lines joined.
+    let zap = rec(
+        1,
+        None,
+        "Trace[2]: \"Reflector ListAndWatch\" name:x (12-Apr-2024 09:14:00.100) (total time: 31000ms):\nTrace[2]: [31.0021s] [31.0021s] END",
+        &[],
+    );
+    assert_eq!(trace_end(&zap), Some(Duration::from_micros(31_002_100)));
+    assert_eq!(trace_end(&rec(1, None, "Trace[3]: no end", &[])), None);
+}
+#[test]
+fn zz_dbg() {
+    let mut b = EvidenceBuilder::new();
+    b.add_pod(net_istio_pod());
+    probe_timeouts(&mut b);
+    revisions(&mut b, 150, 20);
+    b.add_log(slow_start_log());
+    let ev = b.finish();
+    println!(
+        "logs {} recs {:?}",
+        ev.logs.len(),
+        ev.logs[0]
+            .records
+            .iter()
+            .map(|r| (&r.message, &r.continuation))
+            .collect::<Vec<_>>()
+    );
+    let out = run(&ev);
+    for s in &out.signals {
+        println!("{} {}", s.weight, s.citation.text);
+    }
+}
