@@ -1022,10 +1022,14 @@ fn events_for(rng: &mut Rng, ns: &str, works: &[Workload], nodes: &[Node]) -> Ve
 fn event_item(j: &mut Json, ns: &str, e: &Ev, rng: &mut Rng) {
     j.item().obj();
     j.ko("metadata");
-    let mut name = format!("{}.", e.obj_name).into_bytes();
-    rng.hex(&mut name, 16);
+    // core/v1 event names: <object>.<hex of the first occurrence in unix nanoseconds>
+    let name = format!(
+        "{}.{:x}",
+        e.obj_name,
+        (e.first as u64) * 1000 + rng.below(1000)
+    );
     j.key("name")
-        .bytes_str(&name)
+        .str(&name)
         .kv("namespace", ns)
         .kv("uid", &rng.uuid_string());
     j.key("resourceVersion")
@@ -1362,10 +1366,17 @@ pub fn dump(opts: &DumpOptions) -> io::Result<DumpStats> {
                         component: &w.component,
                         keys: &keys,
                     };
-                    let mut t = p.started;
-                    let mut left = c.budget;
                     let crash = p.crash && ci == 0;
-                    let mut first = true;
+                    // `kubectl logs` returns the newest part of the log: end near the capture time
+                    let mut gap = 40_000 + nsrng.below(900_000) as i64;
+                    let lines = (c.budget / 150).max(1) as i64;
+                    let (mut t, mut first) = if p.started >= BASE - lines * gap {
+                        gap = gap.min(((BASE - p.started) / lines).max(1_000));
+                        (p.started, true)
+                    } else {
+                        (BASE - lines * gap, false)
+                    };
+                    let mut left = c.budget;
                     // write in slices so that a very large log is streamed, not held in memory
                     while left > 0 {
                         let slice = left.min(CHUNK / 2);
@@ -1376,6 +1387,7 @@ pub fn dump(opts: &DumpOptions) -> io::Result<DumpStats> {
                             c.style,
                             &ctx,
                             t,
+                            gap,
                             slice,
                             crash && left == slice,
                             first,

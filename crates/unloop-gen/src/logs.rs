@@ -34,8 +34,9 @@ pub struct LogCtx<'a> {
     pub keys: &'a [String],
 }
 
-/// Appends lines from `start` on until `budget` bytes are written; returns the time reached.
-/// With `crash`, the log ends the way the process died (panic, fatal, or just stops).
+/// Appends lines from `start` on, `mean_gap` microseconds apart on average, until `budget` bytes
+/// are written; returns the time reached. `first` adds the process's start-up lines; with
+/// `crash`, the log ends the way the process died (panic, fatal, or just stops).
 #[allow(clippy::too_many_arguments)]
 pub fn write_log(
     out: &mut Vec<u8>,
@@ -43,6 +44,7 @@ pub fn write_log(
     style: Style,
     ctx: &LogCtx,
     start: i64,
+    mean_gap: i64,
     budget: usize,
     crash: bool,
     first: bool,
@@ -52,7 +54,6 @@ pub fn write_log(
     if first {
         startup(out, rng, style, ctx, &mut t);
     }
-    let mean_gap = 40_000 + rng.below(900_000) as i64; // 40 ms .. 1 s between lines
     while out.len() - begin < budget {
         t += (rng.exp(mean_gap as f64) as i64).max(1);
         line(out, rng, style, ctx, &mut t);
@@ -321,11 +322,9 @@ fn line(out: &mut Vec<u8>, rng: &mut Rng, style: Style, ctx: &LogCtx, t: &mut i6
             time::push_u64(out, rng.below(64));
             out.push(b'.');
             time::push_u64(out, 2 + rng.below(250));
-            out.extend_from_slice(b" - - [12/Apr/2024:");
-            let mut tmp = Vec::with_capacity(24);
-            time::rfc3339(&mut tmp, *t);
-            out.extend_from_slice(&tmp[11..19]);
-            out.extend_from_slice(b" +0000] \"GET ");
+            out.extend_from_slice(b" - - [");
+            time::clf(out, *t);
+            out.extend_from_slice(b"] \"GET ");
             out.extend_from_slice(rng.pick(HTTP_PATHS).as_bytes());
             out.extend_from_slice(b" HTTP/1.1\" ");
             let status: &[u8] = match rng.below(100) {
@@ -357,7 +356,7 @@ fn klog_line(out: &mut Vec<u8>, rng: &mut Rng, ctx: &LogCtx, t: i64, roll: u64) 
         time::push_u64(out, 1 + rng.below(400));
         out.push(b'\n');
     } else if roll < 850 {
-        let fileline: &str = GO_FILES[rng.below(GO_FILES.len() as u64) as usize];
+        let fileline: &str = SYNC_FILES[rng.below(SYNC_FILES.len() as u64) as usize];
         time::klog(out, b'I', t, 1, fileline);
         out.extend_from_slice(b"Successfully synced '");
         out.extend_from_slice(k.as_bytes());
@@ -387,6 +386,14 @@ fn klog_line(out: &mut Vec<u8>, rng: &mut Rng, ctx: &LogCtx, t: i64, roll: u64) 
         out.push(b'\n');
     }
 }
+
+const SYNC_FILES: &[&str] = &[
+    "controller.go:197",
+    "handler.go:91",
+    "worker.go:77",
+    "reconciler.go:123",
+    "sync.go:58",
+];
 
 fn trace(out: &mut Vec<u8>, rng: &mut Rng, ctx: &LogCtx, t: &mut i64) {
     let total_ms = 100 + rng.below(900);

@@ -192,6 +192,22 @@ pub fn trace_start(out: &mut Vec<u8>, us: i64) {
     dn(out, c.micros / 1000, 3);
 }
 
+/// Common Log Format stamp (nginx/Apache access logs): `12/Apr/2024:09:14:07 +0000`
+pub fn clf(out: &mut Vec<u8>, us: i64) {
+    const M: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let c = civil(us);
+    d2(out, c.day);
+    out.push(b'/');
+    out.extend_from_slice(M[(c.month - 1) as usize].as_bytes());
+    out.push(b'/');
+    dn(out, c.year as u32, 4);
+    out.push(b':');
+    clock(out, &c);
+    out.extend_from_slice(b" +0000");
+}
+
 /// Unix seconds as zap's epoch float (`1712915921.734019`).
 pub fn epoch_float(out: &mut Vec<u8>, us: i64) {
     push_u64(out, us.div_euclid(SEC) as u64);
@@ -261,6 +277,7 @@ mod tests {
         );
         assert_eq!(s(|o| stdlog(o, t)), "2024/04/12 09:14:07");
         assert_eq!(s(|o| trace_start(o, t)), "12-Apr-2024 09:14:07.381");
+        assert_eq!(s(|o| clf(o, t - 10 * HOUR)), "11/Apr/2024:23:14:07 +0000");
         assert_eq!(s(|o| epoch_float(o, t)), "1712913247.381522");
         assert_eq!(s(|o| rfc3339(o, 0)), "1970-01-01T00:00:00Z");
         assert_eq!(
