@@ -215,6 +215,22 @@ fn startup_cost<'a>(cx: &Context<'a>) -> StartupCost<'a> {
     c
 }
 
+/// Where a trap shows: the Route for Revisions stuck behind it, else config-gc.
+fn trap_source(ev: &Evidence, t: &gc::GcTrap, cm: &Source) -> Source {
+    if t.kind != GcTrapKind::StuckActive {
+        return cm.clone();
+    }
+    t.names
+        .first()
+        .and_then(|n| n.split_once('/'))
+        .and_then(|(ns, name)| {
+            ev.objects.iter().find(|o| {
+                o.kind == "Route" && o.meta.name == name && o.meta.namespace.as_deref() == Some(ns)
+            })
+        })
+        .map_or_else(|| cm.clone(), |o| o.source.clone())
+}
+
 /// The reference time for GC ages.
 fn now_for(cx: &Context<'_>) -> Option<Timestamp> {
     cx.now
@@ -377,7 +393,7 @@ impl Rule for ObjectAccumulation {
             weight_total += self.counts_signal(cx, out, &who, n_rev, &known, watched, gcv.as_ref());
         }
         if let Some(g) = &gcv {
-            self.gc_signals(out, g, n_rev);
+            self.gc_signals(ev, out, g, n_rev);
         }
         weight_total += self.cost_signals(out, &who, &cost, watched);
         if weight_total > 0.0 && probe_seen {
@@ -550,7 +566,7 @@ impl ObjectAccumulation {
     }
 
     /// What config-gc allows, and its traps.
-    fn gc_signals(&self, out: &mut Signals, g: &GcView, n_rev: u64) {
+    fn gc_signals(&self, ev: &Evidence, out: &mut Signals, g: &GcView, n_rev: u64) {
         let cur = &g.current.totals;
         let def = &g.default.totals;
         out.fact("revisions.total", n_rev);
@@ -612,14 +628,23 @@ impl ObjectAccumulation {
             );
         }
         // How much of the pile is retention, and how much GC could remove.
+        let defaults = if g.config.explicit.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; Knative's defaults would collect {}",
+                thousands(def.delete)
+            )
+        };
         let text = format!(
-            "config-gc{assumed} ({settings}) keeps {} of {} Revisions ({} non-active, {} protected); its next pass collects {}; Knative's defaults would collect {}; min 2 / max 5 would leave {}",
+            "config-gc{assumed} ({settings}) keeps {} of {} Revisions ({} non-active, {} protected); its next pass collects {}{defaults}; min {} / max {} would leave {}",
             thousands(cur.keep),
             thousands(cur.revisions),
             thousands(cur.non_active),
             thousands(cur.protected),
             thousands(cur.delete),
-            thousands(def.delete),
+            g.recommended.config.min_non_active_revisions,
+            g.recommended.config.max_non_active_revisions,
             thousands(g.recommended.remaining)
         );
         let reducible = g.recommended.deletes;
@@ -647,7 +672,10 @@ impl ObjectAccumulation {
                 NAME,
                 CauseId::ObjectAccumulation,
                 w,
-                Citation::new(format!("config-gc trap: {}", t.message), cm_src.clone()),
+                Citation::new(
+                    format!("config-gc trap: {}", t.message),
+                    trap_source(ev, t, &cm_src),
+                ),
             );
         }
     }

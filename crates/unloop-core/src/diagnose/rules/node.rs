@@ -690,9 +690,10 @@ impl Rule for NodeCorrelation {
                 w,
                 Citation::new(
                     format!(
-                        "{} of {unrelated_total} other pods on {bad}, from {} workloads, restart too: {}",
+                        "{} of {unrelated_total} other pods on {bad}, from {} workload{}, restart too: {}",
                         restarting.len(),
                         restarting_owners.len(),
+                        if restarting_owners.len() == 1 { "" } else { "s" },
                         names.join(", ")
                     ),
                     pod_source(restarting[0]),

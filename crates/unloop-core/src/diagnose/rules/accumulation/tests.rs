@@ -548,3 +548,67 @@ fn trace_totals_come_from_the_end_line_wherever_it_is() {
     assert_eq!(trace_end(&zap), Some(Duration::from_micros(31_002_100)));
     assert_eq!(trace_end(&rec(1, None, "Trace[3]: no end", &[])), None);
 }
+
+#[test]
+fn revisions_stuck_behind_unready_routes_are_cited_from_the_route() {
+    let mut b = EvidenceBuilder::new();
+    b.add_pod(net_istio_pod());
+    revisions(&mut b, 150, 20);
+    let mut ev = b.finish();
+    for r in ev
+        .revisions
+        .iter_mut()
+        .filter(|r| r.configuration.as_deref() == Some("svc-0"))
+    {
+        r.routing_state = Some("active".into());
+        r.routes = Some("svc-0".into());
+    }
+    ev.objects.push(GenericObject {
+        api_version: "serving.knative.dev/v1".into(),
+        kind: "Route".into(),
+        meta: Meta {
+            namespace: Some("shop".into()),
+            name: "svc-0".into(),
+            ..Default::default()
+        },
+        conditions: vec![Condition {
+            kind: "Ready".into(),
+            status: "Unknown".into(),
+            reason: Some("IngressNotConfigured".into()),
+            message: None,
+            last_transition: None,
+            last_heartbeat: None,
+        }],
+        status: BTreeMap::new(),
+        source: Source::new("routes.json").with_field("Route shop/svc-0"),
+    });
+    let out = run(&ev);
+    let s = support(&out);
+    let trap = s
+        .iter()
+        .find(|x| {
+            x.citation
+                .text
+                .starts_with("config-gc trap: 20 older Revisions stay routingState active")
+        })
+        .unwrap();
+    assert_eq!(trap.citation.source.origin.as_ref(), "routes.json");
+    assert_eq!(out.get_fact("gc.traps"), Some("stuck-active"));
+    // Defaults in effect: the text does not repeat them as a comparison.
+    let allows = s
+        .iter()
+        .find(|x| {
+            x.citation
+                .text
+                .starts_with("config-gc (not in the evidence")
+        })
+        .unwrap();
+    assert!(
+        !allows
+            .citation
+            .text
+            .contains("Knative's defaults would collect"),
+        "{}",
+        allows.citation.text
+    );
+}
