@@ -72,6 +72,11 @@ pub struct Signal {
     pub title: Option<String>,
     /// The rule that produced it.
     pub rule: &'static str,
+    /// Signals of one rule in the same group are the same argument seen
+    /// several times (once per replica, say) and weigh less than independent
+    /// evidence; ungrouped signals are independent.
+    #[serde(skip)]
+    pub group: Option<&'static str>,
 }
 
 /// Everything rules emit for one subject.
@@ -123,6 +128,7 @@ impl Signals {
             citation,
             title: None,
             rule,
+            group: None,
         });
         self.signals.last_mut().expect("just pushed")
     }
@@ -182,6 +188,12 @@ impl Signals {
 }
 
 impl Signal {
+    /// Marks the signal as one of a group of repeats (see [`Signal::group`]).
+    pub fn grouped(&mut self, group: &'static str) -> &mut Self {
+        self.group = Some(group);
+        self
+    }
+
     /// Gives the cause a specific title.
     pub fn titled(&mut self, title: impl Into<String>) -> &mut Self {
         self.title = Some(title.into());

@@ -89,10 +89,18 @@ pub struct WorkloadDiagnosis {
 pub fn diagnose(ev: &Evidence, opts: &DiagnoseOptions) -> Diagnosis {
     let now = opts.now.or(ev.taken_at);
     let subjects = subject::find_subjects(ev);
-    let workloads = subjects
+    let mut workloads: Vec<WorkloadDiagnosis> = subjects
         .iter()
         .map(|s| diagnose_subject(ev, s, now))
         .collect();
+    // The worst first: most restarts across the workload's pods, then name.
+    workloads.sort_by(|a, b| {
+        let restarts =
+            |w: &WorkloadDiagnosis| w.pods.iter().filter_map(|p| p.restarts).sum::<u32>();
+        restarts(b)
+            .cmp(&restarts(a))
+            .then_with(|| a.subject.cmp(&b.subject))
+    });
     Diagnosis {
         schema_version: SCHEMA_VERSION,
         taken_at: now,

@@ -26,8 +26,10 @@ pub fn rank(s: &Signals) -> Vec<Finding> {
     let mut findings: Vec<Finding> = Vec::new();
     for (cause, sigs) in by_cause {
         let mut seen = std::collections::HashSet::new();
-        let mut p_not = 1.0;
-        let mut a_not = 1.0;
+        // Weights per rule, polarity and group: one rule seeing the same kind
+        // of evidence on every replica is one argument, not three.
+        let mut per_rule: BTreeMap<(&'static str, bool, Result<&'static str, usize>), Vec<f64>> =
+            BTreeMap::new();
         let mut evidence = Vec::new();
         let mut against = Vec::new();
         let mut rules: Vec<&'static str> = Vec::new();
@@ -37,23 +39,34 @@ pub fn rank(s: &Signals) -> Vec<Finding> {
             if !seen.insert((sig.rule, sig.polarity, &sig.citation)) {
                 continue;
             }
-            match sig.polarity {
-                Polarity::For => {
-                    p_not *= 1.0 - sig.weight;
-                    evidence.push(sig.citation.clone());
-                    if let Some(t) = &sig.title {
-                        if best_title.is_none_or(|(w, _)| sig.weight > w) {
-                            best_title = Some((sig.weight, t));
-                        }
+            let is_for = sig.polarity == Polarity::For;
+            let group = sig.group.ok_or(per_rule.len());
+            per_rule
+                .entry((sig.rule, is_for, group))
+                .or_default()
+                .push(sig.weight);
+            if is_for {
+                evidence.push(sig.citation.clone());
+                if let Some(t) = &sig.title {
+                    if best_title.is_none_or(|(w, _)| sig.weight > w) {
+                        best_title = Some((sig.weight, t));
                     }
                 }
-                Polarity::Against => {
-                    a_not *= 1.0 - sig.weight;
-                    against.push(sig.citation.clone());
-                }
+            } else {
+                against.push(sig.citation.clone());
             }
             if !rules.contains(&sig.rule) {
                 rules.push(sig.rule);
+            }
+        }
+        let mut p_not = 1.0;
+        let mut a_not = 1.0;
+        for ((_, is_for, _), weights) in &mut per_rule {
+            let w = rule_weight(weights);
+            if *is_for {
+                p_not *= 1.0 - w;
+            } else {
+                a_not *= 1.0 - w;
             }
         }
         let support = 1.0 - p_not;
@@ -96,12 +109,65 @@ pub fn rank(s: &Signals) -> Vec<Finding> {
     }
     choose_relations(&mut findings, &s.relations);
     apply_relations(&mut findings);
+    prepend_contributors(&mut findings, s);
     for f in &mut findings {
         f.score = (f.score * 100.0).round() / 100.0;
     }
     findings.retain(|f| f.score >= REPORT_THRESHOLD);
     findings.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.cause.cmp(&b.cause)));
     findings
+}
+
+/// A cause's story starts with what contributes to it: the root conditions of
+/// its contributing causes (accumulated objects, a bad node) lead its chain.
+fn prepend_contributors(findings: &mut [Finding], s: &Signals) {
+    let roots: Vec<(CauseId, f64, Vec<String>)> = findings
+        .iter()
+        .filter_map(|f| match f.relation {
+            Some(Relation::ContributesTo(target)) => {
+                let mut steps: Vec<&ChainStep> = s
+                    .chains
+                    .iter()
+                    .filter(|(c, st)| *c == f.cause && st.order <= 1)
+                    .map(|(_, st)| st)
+                    .collect();
+                steps.sort_by_key(|st| st.order);
+                let texts = steps
+                    .iter()
+                    .map(|st| format!("{} [{}]", st.text, f.cause))
+                    .collect();
+                Some((target, f.score, texts))
+            }
+            _ => None,
+        })
+        .collect();
+    for f in findings.iter_mut() {
+        let mut mine: Vec<&(CauseId, f64, Vec<String>)> =
+            roots.iter().filter(|(t, _, _)| *t == f.cause).collect();
+        mine.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let mut chain: Vec<String> = mine
+            .iter()
+            .flat_map(|(_, _, t)| t.iter().cloned())
+            .collect();
+        for c in &f.chain {
+            if !chain.contains(c) {
+                chain.push(c.clone());
+            }
+        }
+        f.chain = chain;
+    }
+}
+
+/// How much one rule's grouped signals for one cause weigh together: the strongest
+/// counts fully, each further one adds a quarter of its weight (noisy-OR), so
+/// repetition strengthens a case without running away.
+fn rule_weight(weights: &mut [f64]) -> f64 {
+    weights.sort_by(|a, b| b.total_cmp(a));
+    let mut not = 1.0;
+    for (i, w) in weights.iter().enumerate() {
+        not *= 1.0 - if i == 0 { *w } else { w * 0.25 };
+    }
+    1.0 - not
 }
 
 /// Rules may relate a cause to several others (a lost lease after probe kills
@@ -128,15 +194,17 @@ fn apply_relations(findings: &mut [Finding]) {
     for _ in 0..2 {
         let scores: BTreeMap<CauseId, f64> = findings.iter().map(|f| (f.cause, f.score)).collect();
         for f in findings.iter_mut() {
-            let (other, gap) = match f.relation {
-                Some(Relation::ExplainedBy(o)) => (o, 0.25),
-                Some(Relation::ContributesTo(o)) => (o, 0.05),
+            let (other, cap): (CauseId, fn(f64) -> f64) = match f.relation {
+                // A symptom stays well below what explains it.
+                Some(Relation::ExplainedBy(o)) => (o, |s| s * 0.6),
+                Some(Relation::ContributesTo(o)) => (o, |s| s - 0.05),
                 None => continue,
             };
             match scores.get(&other) {
                 Some(&s) if s >= VERDICT_THRESHOLD => {
-                    if f.score > s - gap {
-                        f.score = (s - gap).max(REPORT_THRESHOLD);
+                    let limit = cap(s);
+                    if f.score > limit {
+                        f.score = limit.max(REPORT_THRESHOLD);
                     }
                 }
                 _ => f.relation = None,
@@ -211,7 +279,7 @@ mod tests {
             ]
         );
         assert_eq!(f[1].score, 0.65);
-        assert_eq!(f[2].score, 0.45);
+        assert_eq!(f[2].score, 0.42);
     }
 
     #[test]
@@ -236,6 +304,54 @@ mod tests {
         assert_eq!(
             lost.relation,
             Some(Relation::ExplainedBy(CauseId::ProbeTimeoutUnderLoad))
+        );
+    }
+
+    #[test]
+    fn one_rule_repeating_itself_is_not_independent_evidence() {
+        let mut s = Signals::default();
+        for i in 0..3 {
+            s.support("a", CauseId::CpuStarved, 0.5, cite(&format!("replica {i}")))
+                .grouped("replica");
+        }
+        // Ungrouped signals of another rule stay independent.
+        s.support("b", CauseId::OomKilled, 0.5, cite("x"));
+        s.support("b", CauseId::OomKilled, 0.5, cite("y"));
+        let f = rank(&s);
+        assert_eq!(f[0].cause, CauseId::OomKilled);
+        assert_eq!(f[0].score, 0.75);
+        // 1 - 0.5 × 0.875 × 0.875
+        assert_eq!(f[1].score, 0.62);
+    }
+
+    #[test]
+    fn contributing_roots_lead_the_chain() {
+        let mut s = Signals::default();
+        s.support("p", CauseId::ProbeTimeoutUnderLoad, 0.8, cite("deadline"));
+        s.chain(CauseId::ProbeTimeoutUnderLoad, 3, "killed at ~31 s");
+        s.support(
+            "a",
+            CauseId::ObjectAccumulation,
+            0.6,
+            cite("3,000 revisions"),
+        );
+        s.chain(
+            CauseId::ObjectAccumulation,
+            0,
+            "3,000 Revisions keep 6,000 Services",
+        );
+        s.chain(CauseId::ObjectAccumulation, 3, "not a root step");
+        s.relate(
+            CauseId::ObjectAccumulation,
+            Relation::ContributesTo(CauseId::ProbeTimeoutUnderLoad),
+        );
+        let f = rank(&s);
+        assert_eq!(
+            f[0].chain,
+            [
+                "3,000 Revisions keep 6,000 Services [object-accumulation]",
+                "killed at ~31 s"
+            ]
         );
     }
 

@@ -332,6 +332,9 @@ pub fn split<'a>(text: &'a str) -> Vec<Part<'a>> {
                 if *depth <= 0 && !*in_str {
                     boundary_after = true;
                     next_mode = Mode::Loose;
+                } else {
+                    // Keep the scan state: the mode is reassigned below.
+                    next_mode = mode;
                 }
             }
             if boundary_after {
@@ -367,7 +370,30 @@ pub fn split<'a>(text: &'a str) -> Vec<Part<'a>> {
             .filter(|k| *k != InputKind::ContainerLog || classify(p.text) != InputKind::DumpLogs)
             .unwrap_or_else(|| classify(p.text));
     }
-    parts
+    merge_runs(text, parts)
+}
+
+/// Joins neighbouring parts of one kind that no command separates (the log
+/// blocks of a pod's containers, several pods' describe output): they are one
+/// output, split only because each block ended.
+fn merge_runs<'a>(text: &'a str, parts: Vec<Part<'a>>) -> Vec<Part<'a>> {
+    let base = text.as_ptr() as usize;
+    let mut out: Vec<Part<'a>> = Vec::with_capacity(parts.len());
+    for p in parts {
+        if let Some(last) = out.last_mut() {
+            let mergeable = p.command.is_none()
+                && last.kind == p.kind
+                && !matches!(p.kind, InputKind::Unclassified | InputKind::MixedPaste);
+            if mergeable {
+                let start = last.text.as_ptr() as usize - base;
+                let end = p.text.as_ptr() as usize - base + p.text.len();
+                last.text = &text[start..end];
+                continue;
+            }
+        }
+        out.push(p);
+    }
+    out
 }
 
 fn prev_blank_or_start(prev_blank: bool, mode: Mode) -> bool {
@@ -548,6 +574,22 @@ $ kubectl logs net-istio-controller-5d9c7f6b8-x2kqp -n knative-serving -p
         assert_eq!(parts[0].kind, InputKind::KubeObjectsJson);
         assert!(parts[0].text.ends_with("}\n"));
         assert_eq!(parts[1].line_offset, 4);
+    }
+
+    #[test]
+    fn pretty_json_with_nested_objects_stays_one_part() {
+        let text = "{\n    \"kind\": \"DaemonSetList\",\n    \"metadata\": {\n        \"resourceVersion\": \"1\"\n    },\n    \"items\": []\n}\n";
+        let parts = split(text);
+        assert_eq!(parts.len(), 1, "{parts:#?}");
+        assert_eq!(parts[0].kind, InputKind::KubeObjectsJson);
+    }
+
+    #[test]
+    fn a_pods_container_log_blocks_stay_one_part() {
+        let text = "==== START logs for container a of pod ns/p ====\nx\n==== END logs for container a of pod ns/p ====\n==== START logs for container b of pod ns/p ====\ny\n==== END logs for container b of pod ns/p ====\n";
+        let parts = split(text);
+        assert_eq!(parts.len(), 1, "{parts:#?}");
+        assert_eq!(parts[0].text, text);
     }
 
     #[test]

@@ -49,8 +49,19 @@ impl Rule for LeaderElection {
         let killed = out.get_fact("probe.kills").is_some();
         let mut symptom = false;
 
+        // One citation per log stream is enough: each run prints the line once
+        // per leader-election bucket.
+        let mut cited_streams: Vec<*const crate::evidence::LogStream> = Vec::new();
         for (log, r) in cx.records() {
             let m = &r.message;
+            let stream = log as *const crate::evidence::LogStream;
+            let telling = m.contains("has stopped leading") || lost_lease_line(m);
+            if telling && cited_streams.contains(&stream) {
+                continue;
+            }
+            if telling {
+                cited_streams.push(stream);
+            }
             if m.contains("has stopped leading") {
                 symptom = true;
                 let weight = if killed { 0.3 } else { 0.15 };
@@ -63,6 +74,7 @@ impl Rule for LeaderElection {
                     weight,
                     Citation::new(format!("log: {}", first_line(m)), log.record_source(r)),
                 )
+                .grouped("stopped-leading")
                 .titled("\"has stopped leading\": a consequence of the shutdown, not a cause");
                 if killed || knative {
                     let text = "\"has stopped leading\" follows the SIGTERM of the kill: Knative prints it on every shutdown, so here it is a consequence, not a lost lease";

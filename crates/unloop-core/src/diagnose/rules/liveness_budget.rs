@@ -116,8 +116,10 @@ impl Rule for LivenessBudget {
                     ),
                     r.source.clone(),
                 );
-                out.support(NAME, CauseId::ProbeTimeoutUnderLoad, weight, c.clone());
-                out.support(NAME, CauseId::StartupExceedsProbeBudget, weight, c);
+                out.support(NAME, CauseId::ProbeTimeoutUnderLoad, weight, c.clone())
+                    .grouped("run-at-budget");
+                out.support(NAME, CauseId::StartupExceedsProbeBudget, weight, c)
+                    .grouped("run-at-budget");
             }
             let step = format!(
                 "killed at ~{} each run, matching the {budget_text}{}",

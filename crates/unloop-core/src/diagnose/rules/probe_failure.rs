@@ -70,7 +70,7 @@ impl Rule for ProbeFailureModes {
         if live_timeouts > 0 {
             let weight = if kill_count > 0 { 0.75 } else { 0.5 };
             for f in &live_timeout_events {
-                out.support(NAME, CauseId::ProbeTimeoutUnderLoad, weight, cite(f)).titled(format!(
+                out.support(NAME, CauseId::ProbeTimeoutUnderLoad, weight, cite(f)).grouped("liveness-timeout").titled(format!(
                     "Liveness probe times out: the process listens but does not answer within {timeout_s} s, so the kubelet kills it"
                 ));
             }
@@ -110,7 +110,7 @@ impl Rule for ProbeFailureModes {
                 (false, _) => 0.35,
             };
             for f in &live_refused_events {
-                out.support(NAME, CauseId::StartupExceedsProbeBudget, weight, cite(f)).titled(
+                out.support(NAME, CauseId::StartupExceedsProbeBudget, weight, cite(f)).grouped("liveness-refused").titled(
                     "Start-up takes longer than the liveness budget: nothing listens on the probe port yet when the kubelet kills it",
                 );
             }
@@ -147,7 +147,7 @@ impl Rule for ProbeFailureModes {
         // The app says it is unhealthy: the reason is in its logs.
         if live_status > 0 {
             for f in &live_status_events {
-                out.support(NAME, CauseId::MissingDependency, 0.2, cite(f)).titled(
+                out.support(NAME, CauseId::MissingDependency, 0.2, cite(f)).grouped("liveness-status").titled(
                     "The health endpoint reports the app unhealthy (often a dependency it checks is down)",
                 );
             }

@@ -168,57 +168,64 @@ impl Rule for StartupProgress {
                     ),
                 );
             }
-            self.queue_traces(log, out);
             self.ends_quietly(log, &p, out);
         }
+        self.queue_traces(cx, out);
     }
 }
 
 impl StartupProgress {
-    fn queue_traces(&self, log: &LogStream, out: &mut Signals) {
-        let traces: Vec<(&LogRecord, QueueTrace)> = log
-            .records
-            .iter()
-            .filter_map(|r| queue_trace(r).map(|t| (r, t)))
-            .collect();
-        let pops: Vec<&(&LogRecord, QueueTrace)> = traces
-            .iter()
-            .filter(|(_, t)| t.kind.contains("Pop"))
-            .collect();
-        if pops.is_empty() {
+    /// Informer-queue traces across the subject's logs: one argument, cited
+    /// once per log, with the deepest queue and slowest handler overall.
+    fn queue_traces(&self, cx: &Context<'_>, out: &mut Signals) {
+        let mut total = 0usize;
+        let mut max_depth = 0u64;
+        let mut max_item = Duration::ZERO;
+        let mut kind = "";
+        for log in cx.logs() {
+            let pops: Vec<(&LogRecord, QueueTrace)> = log
+                .records
+                .iter()
+                .filter_map(|r| queue_trace(r).map(|t| (r, t)))
+                .filter(|(_, t)| t.kind.contains("Pop"))
+                .collect();
+            let Some((deepest, _)) = pops.iter().max_by_key(|(_, t)| t.depth.unwrap_or(0)) else {
+                continue;
+            };
+            let depth = pops.iter().filter_map(|(_, t)| t.depth).max().unwrap_or(0);
+            let item = pops
+                .iter()
+                .filter_map(|(_, t)| t.total)
+                .max()
+                .unwrap_or_default();
+            kind = pops[0].1.kind;
+            total += pops.len();
+            max_depth = max_depth.max(depth);
+            max_item = max_item.max(item);
+            let cite = Citation::new(
+                format!(
+                    "{} `{kind}` traces: slow event handlers blocked the informer queue (depth up to {depth}, up to {} ms per item)",
+                    pops.len(),
+                    item.as_millis()
+                ),
+                log.record_source(deepest),
+            );
+            out.support(NAME, CauseId::ProbeTimeoutUnderLoad, 0.3, cite.clone())
+                .grouped("queue-trace");
+            out.support(NAME, CauseId::CpuStarved, 0.1, cite)
+                .grouped("queue-trace");
+        }
+        if total == 0 {
             return;
         }
-        let max_depth = pops.iter().filter_map(|(_, t)| t.depth).max().unwrap_or(0);
-        let max_total = pops
-            .iter()
-            .filter_map(|(_, t)| t.total)
-            .max()
-            .unwrap_or_default();
         out.fact("queue.max_depth", max_depth);
-        out.fact("queue.traces", pops.len());
-        let (deepest, _) = pops
-            .iter()
-            .max_by_key(|(_, t)| t.depth.unwrap_or(0))
-            .map(|(r, t)| (*r, t))
-            .expect("non-empty");
-        let cite = Citation::new(
-            format!(
-                "{} `{}` traces: slow event handlers blocked the informer queue (depth up to {max_depth}, up to {} ms per item)",
-                pops.len(),
-                pops[0].1.kind,
-                max_total.as_millis()
-            ),
-            log.record_source(deepest),
-        );
-        out.support(NAME, CauseId::ProbeTimeoutUnderLoad, 0.3, cite.clone());
-        out.support(NAME, CauseId::CpuStarved, 0.1, cite);
+        out.fact("queue.traces", total);
         out.chain(
             CauseId::ProbeTimeoutUnderLoad,
             1,
             format!(
-                "the informer queue is blocked by slow event handlers ({} `{}` traces, depth up to {max_depth})",
-                pops.len(),
-                pops[0].1.kind
+                "slow event handlers block the informer queue ({total} `{kind}` traces, depth up to {max_depth}, up to {} ms per item)",
+                max_item.as_millis()
             ),
         );
     }
