@@ -3500,7 +3500,7 @@ def routes_json():
 # ======================================================================================
 OUT = HERE
 GENERATED = ["cluster-info", "previous-logs", "leases.yaml", "configmaps.yaml", "revisions.json", "configurations.json",
-             "routes.json", "get-pods.txt", "truth.json", "README.md"]
+             "routes.json", "get-pods.txt", "truth.json", "README.md"]  # truth.json: removed, kept here to clean old runs
 
 
 def facts():
@@ -3565,8 +3565,9 @@ byte-identical on every run: `python3 examples/net-istio-crashloop/generate.py`)
 *simulates* the incident (kubelet probe workers and restart back-off, the client-go event correlator
 with its aggregation, counts and spam filter, the 1 h event TTL, the leader-election leases, Knative
 revision GC) on one clock and renders each file at the moment it was captured, so times, ages,
-counts and back-off values agree across files. `truth.json` states the expected diagnosis in the
-format of `../../../shared/cases/*/truth.json`.
+counts and back-off values agree across files. The expected diagnosis is at the end of "Ground
+truth" below, in the shape of the shared cases' `truth.json` (it is not a file here, so that
+`unloop diagnose examples/net-istio-crashloop` reads evidence only).
 
 ## What the folder holds, and how it was gathered
 
@@ -3582,7 +3583,6 @@ format of `../../../shared/cases/*/truth.json`.
 | `revisions.json` | `kubectl get revisions.serving.knative.dev -A -o json` ({revs}) | `List`, 4-space indent, sorted keys |
 | `configurations.json` | `kubectl get configurations.serving.knative.dev -A -o json` ({cfgs}) | |
 | `routes.json` | `kubectl get routes.serving.knative.dev -A -o json` ({routes}) | |
-| `truth.json` | (not evidence) the ground truth for tests | |
 
 The dump holds, per namespace, `events.json`, `replication-controllers.json`, `services.json`,
 `daemonsets.json`, `deployments.json`, `replicasets.json`, `pods.json` and one `logs.txt` per pod;
@@ -3670,6 +3670,10 @@ stay not-ready.
    `initialDelaySeconds`/`failureThreshold`, or the operator's `livenessProbes` override).
 4. When it is Ready and the leases are renewed, scale back to 3.
 
+```json
+%s
+```
+
 ## Facts the generator follows (and decisions)
 
 * **Start-up order (knative/pkg release-1.12 `sharedmain.MainWithConfig`)**: std-log `Registering ...`,
@@ -3730,7 +3734,7 @@ stay not-ready.
         pa_r=pa["restarts"], pb_r=pb["restarts"], pc_r=pc["restarts"],
         minrun=min(p["min_run"] for p in (pa, pb, pc)), maxrun=max(p["max_run"] for p in (pa, pb, pc)),
         medrun=pb["median_run"], la_s=hh(last_a.start), la_f=hh(last_a.finish),
-        after=gc_after(), stuck=", ".join("`%s`" % s for s in f["stuck_routes"]))
+        after=gc_after(), stuck=", ".join("`%s`" % s for s in f["stuck_routes"])) % json.dumps(truth(), indent=2)
 
 
 def truth():
@@ -3755,6 +3759,8 @@ def main():
         path = os.path.join(OUT, g)
         if os.path.isdir(path):
             shutil.rmtree(path)
+        elif os.path.exists(path):
+            os.remove(path)
     for name in os.listdir(OUT):
         if name.startswith("describe-") and name.endswith(".txt"):
             os.remove(os.path.join(OUT, name))
@@ -3768,7 +3774,6 @@ def main():
     write("revisions.json", revisions_json())
     write("configurations.json", configurations_json())
     write("routes.json", routes_json())
-    write("truth.json", json.dumps(truth(), indent=2) + "\n")
     write("README.md", readme())
     if "--facts" in sys.argv:
         print(json.dumps(facts(), indent=2))
