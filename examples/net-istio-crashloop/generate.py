@@ -2751,7 +2751,23 @@ def generic_klog(p, cname, a, b):
 
 
 def netistio_webhook_log(p, a, b):
-    return webhook_log(p, a, b, logger="net-istio-webhook", commit=NET_ISTIO_COMMIT)
+    """A quiet component: its log file still starts with the start-up of 04-04."""
+    inst = p.sim["webhook"].instances[0]
+    t = inst.start + 0.01
+    out = []
+    for what in ("Registering 2 clients", "Registering 2 informer factories", "Registering 3 informers",
+                 "Registering 3 controllers"):
+        out.append((t, "%s %s" % (stdlog(t), what)))
+    t += 0.6
+    for caller, msg in (("profiling/server.go:65", "Profiling enabled: false"),
+                        ("leaderelection/context.go:47", "Running with Standard leader election"),
+                        ("sharedmain/main.go:283", "Starting configuration manager..."),
+                        ("webhook/webhook.go:199", "Webhook ServeHTTP request=&http.Request{Method:\"GET\"} is starting"),
+                        ("sharedmain/main.go:311", "Starting controllers...")):
+        out.append((t, zap(t, "INFO", "net-istio-webhook", caller, msg)))
+        t += R.uniform(0.02, 0.4)
+    out += webhook_log(p, inst.start + 30, b, logger="net-istio-webhook", commit=NET_ISTIO_COMMIT)
+    return out
 
 
 def container_log_text(p, cname, now):
@@ -2779,7 +2795,7 @@ def instance_log(p, cname, inst, now):
     elif cname == "webhook" and p.labels.get("app") == "webhook":
         lines = webhook_log(p, start, end)
     elif cname == "webhook":
-        lines = netistio_webhook_log(p, start, end)
+        lines = netistio_webhook_log(p, inst.start, end)
     elif cname == "fluentbit":
         lines = fluentbit_log(p, start, end)
     elif cname == "gke-metrics-agent":
