@@ -64,10 +64,16 @@ impl Subject {
     }
 }
 
-static DEPLOYMENT_POD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(.+)-[a-z0-9]{6,10}-[a-z0-9]{5}$").expect("static regex"));
-static REPLICASET_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(.+)-[a-z0-9]{6,10}$").expect("static regex"));
+// Generated name suffixes come from apimachinery's `rand.String` alphabet,
+// which has no vowels and no 0, 1 or 3: `exporter` in `node-exporter-4t7xm` is
+// part of a DaemonSet's name, not a ReplicaSet hash.
+static DEPLOYMENT_POD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(.+)-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}$")
+        .expect("static regex")
+});
+static REPLICASET_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(.+)-[bcdfghjklmnpqrstvwxz2456789]{6,10}$").expect("static regex")
+});
 
 /// Why a pod is in trouble, if it is.
 pub fn pod_symptoms(ev: &Evidence, pod: &Pod) -> Vec<Citation> {
@@ -123,11 +129,21 @@ pub fn pod_symptoms(ev: &Evidence, pod: &Pod) -> Vec<Citation> {
             ));
         }
     }
+    let stuck_creating = pod.containers.iter().any(|c| {
+        matches!(&c.state, Some(ContainerState::Waiting { reason: Some(r), .. }) if r == "ContainerCreating")
+    }) || pod.row.as_ref().is_some_and(|r| r.status == "ContainerCreating");
     for e in ev.events_for(&pod.object_ref()) {
         let m = &e.message;
         let telling = (e.reason == "BackOff" && m.contains("restarting failed container"))
             || (e.reason == "Killing" && m.contains("probe, will be restarted"))
-            || (e.reason == "Unhealthy" && (m.starts_with("Liveness") || m.starts_with("Startup")));
+            || (e.reason == "Unhealthy" && (m.starts_with("Liveness") || m.starts_with("Startup")))
+            // A pod that cannot start at all: volumes or sandbox keep failing.
+            || (e.is_warning()
+                && (stuck_creating || e.count >= RESTART_THRESHOLD)
+                && matches!(
+                    e.reason.as_str(),
+                    "FailedMount" | "FailedAttachVolume" | "FailedCreatePodSandBox" | "Failed"
+                ));
         if telling {
             out.push(Citation::new(
                 format!("event {} (x{}): {}", e.reason, e.count, first_line(m)),
@@ -284,4 +300,74 @@ pub fn log_shows_failure(l: &LogStream) -> bool {
             || r.message.starts_with("ERROR")
             || r.message.contains("flag provided but not defined")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(name: &str) -> Pod {
+        Pod {
+            meta: Meta {
+                namespace: Some("ns".into()),
+                name: name.into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn owners_are_inferred_only_from_real_hash_suffixes() {
+        let ev = Evidence::default();
+        let (w, inferred) = owner_of(&ev, &pod("net-istio-controller-5f7c9d8b46-k8x2p")).unwrap();
+        assert_eq!(
+            (w.kind.as_str(), w.name.as_str(), inferred),
+            ("Deployment", "net-istio-controller", true)
+        );
+        // `exporter` has vowels: no ReplicaSet hash, so no Deployment guess.
+        assert!(owner_of(&ev, &pod("node-exporter-4t7xm")).is_none());
+    }
+
+    #[test]
+    fn a_pod_stuck_on_a_missing_secret_is_troubled() {
+        let mut b = EvidenceBuilder::new();
+        let mut p = pod("capi-controller-7d9f8b6c5d-x2kqp");
+        p.containers.push(Container {
+            name: "manager".into(),
+            state: Some(ContainerState::Waiting {
+                reason: Some("ContainerCreating".into()),
+                message: None,
+            }),
+            ..Default::default()
+        });
+        b.add_pod(p);
+        let event = |reason: &str, message: &str, count| Event {
+            object: ObjectRef::new("Pod", Some("ns"), "capi-controller-7d9f8b6c5d-x2kqp"),
+            field_path: None,
+            kind: "Warning".into(),
+            reason: reason.into(),
+            message: message.into(),
+            reporter: Some("kubelet".into()),
+            host: None,
+            count,
+            first_seen: None,
+            last_seen: None,
+            source: Source::new("events.txt").at_line(2),
+        };
+        b.add_event(event(
+            "FailedMount",
+            "MountVolume.SetUp failed for volume \"cert\" : secret \"capi-webhook-service-cert\" not found",
+            12,
+        ));
+        let ev = b.finish();
+        let subjects = find_subjects(&ev);
+        assert_eq!(subjects.len(), 1);
+        assert!(subjects[0].symptoms[0].text.contains("FailedMount"));
+        // The same event once, on a pod that is not stuck, is no crash loop.
+        let mut b = EvidenceBuilder::new();
+        b.add_pod(pod("capi-controller-7d9f8b6c5d-x2kqp"));
+        b.add_event(event("FailedMount", "MountVolume.SetUp failed", 1));
+        assert!(find_subjects(&b.finish()).is_empty());
+    }
 }

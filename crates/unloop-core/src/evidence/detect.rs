@@ -7,7 +7,7 @@
 //! [`InputKind::Unclassified`] and read as plain log text.
 
 use super::logs::line_format;
-use super::model::InputKind;
+use super::model::{InputKind, LogFormat};
 
 /// The marker that opens a container's log in a `cluster-info dump`.
 pub const DUMP_LOG_START: &str = "==== START logs for container ";
@@ -30,7 +30,8 @@ pub fn classify(sample: &str) -> InputKind {
         return InputKind::DumpLogs;
     }
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        if looks_like_json_log_line(trimmed) {
+        // A JSON log record, even one a paste wrapped onto the next line.
+        if looks_like_json_log_line(trimmed) || line_format(head) == Some(LogFormat::Json) {
             return InputKind::ContainerLog;
         }
         if lines.iter().any(|l| l.starts_with(DUMP_LOG_START)) {
@@ -192,6 +193,12 @@ mod tests {
     fn json_log_lines_are_logs_not_objects() {
         let line = r#"{"severity":"INFO","timestamp":"2024-04-12T09:14:07.2Z","logger":"net-istio-controller","message":"Starting informers..."}"#;
         assert_eq!(classify(line), InputKind::ContainerLog);
+    }
+
+    #[test]
+    fn a_wrapped_json_log_line_is_still_a_log() {
+        let text = "{\"level\":\"error\",\"ts\":\"2023-11-21T13:13:06Z\",\"logger\":\"controller-runtime.source.EventHandler\",\"msg\":\"if kind is a CRD, it should be installed before calling Start\",\"stacktrace\":\"sigs.k8s.io/controller-runtime/pkg/internal/source.(*Kind).Start.func1\\n\\t/go/pkg/mod/ki\nnd.go:56\"}\n";
+        assert_eq!(classify(text), InputKind::ContainerLog);
     }
 
     #[test]
