@@ -2762,7 +2762,6 @@ def netistio_webhook_log(p, a, b):
     for caller, msg in (("profiling/server.go:65", "Profiling enabled: false"),
                         ("leaderelection/context.go:47", "Running with Standard leader election"),
                         ("sharedmain/main.go:283", "Starting configuration manager..."),
-                        ("webhook/webhook.go:199", "Webhook ServeHTTP request=&http.Request{Method:\"GET\"} is starting"),
                         ("sharedmain/main.go:311", "Starting controllers...")):
         out.append((t, zap(t, "INFO", "net-istio-webhook", caller, msg)))
         t += R.uniform(0.02, 0.4)
