@@ -33,6 +33,8 @@ const NAME: &str = "object-accumulation";
 // Ranking counts one argument per name: how many objects there are (NAME) and
 // how slow the start-up that lists them is (STARTUP) are two.
 const STARTUP: &str = "object-accumulation-startup";
+/// config-gc validity, a cause of its own for the controller that loads it.
+const CONFIG_GC: &str = "config-gc";
 
 /// Watched objects from which initial lists and event handling take seconds.
 pub const MANY_OBJECTS: u64 = 5_000;
@@ -231,6 +233,38 @@ fn trap_source(ev: &Evidence, t: &gc::GcTrap, cm: &Source) -> Source {
         .map_or_else(|| cm.clone(), |o| o.source.clone())
 }
 
+/// The component whose binary runs Revision GC and loads config-gc.
+const GC_RUNS_IN: &str = "Knative Serving controller";
+
+/// knative/pkg's config store exits when a ConfigMap fails to load at start
+/// (`Error initializing <store> config "config-gc"`), so an invalid config-gc
+/// crash-loops the Serving controller itself.
+fn invalid_config_gc(ev: &Evidence, out: &mut Signals) {
+    let Some(cm) = gc::find_config_map(ev) else {
+        return;
+    };
+    let Err(e) = GcConfig::from_config_map(cm) else {
+        return;
+    };
+    out.support(
+        CONFIG_GC,
+        CauseId::BadConfig,
+        0.45,
+        Citation::new(
+            format!(
+                "config-gc does not parse as Knative 1.12 reads it: {e}; the controller exits at start when it cannot load it (`Error initializing ... config \"config-gc\"`)"
+            ),
+            cm.source.clone(),
+        ),
+    )
+    .titled(format!("config-gc is invalid and the Serving controller cannot start with it: {e}"));
+    out.missing(
+        Some(CauseId::BadConfig),
+        "the controller's previous log: whether it stopped at `Error initializing ... config-gc`",
+        "kubectl logs -n knative-serving deploy/controller --previous | grep -i 'config-gc'",
+    );
+}
+
 /// The reference time for GC ages.
 fn now_for(cx: &Context<'_>) -> Option<Timestamp> {
     cx.now
@@ -354,6 +388,9 @@ impl Rule for ObjectAccumulation {
             .then(|| now_for(cx).map(|now| gc_view(ev, now)))
             .flatten();
         self.missing(cx, out, revision_aware, n_rev, &gcv);
+        if cx.component.is_some_and(|c| c.name == GC_RUNS_IN) {
+            invalid_config_gc(ev, out);
+        }
 
         let probes = facts::probe_failures(cx);
         let probe_seen = !probes.is_empty()
@@ -622,7 +659,9 @@ impl ObjectAccumulation {
                 CauseId::ObjectAccumulation,
                 0.15,
                 Citation::new(
-                    format!("config-gc is invalid, so Knative rejects it and keeps its previous settings: {e}"),
+                    format!(
+                        "config-gc is invalid, so a running controller keeps its previous GC settings (`Error updating ... config \"config-gc\"`): {e}"
+                    ),
                     cm_src.clone(),
                 ),
             );

@@ -6,8 +6,8 @@
 use crate::diagnose::finding::{Finding, Signals};
 use crate::diagnose::{CauseId, Context};
 use crate::remedy::gc::{
-    self, CONFIG_MAP, GcConfig, GcRecommendation, GcTrapKind, KEY_MAX, KEY_MIN, RECOMMENDED_MAX,
-    RECOMMENDED_MIN, SYSTEM_NAMESPACE, thousands,
+    self, CONFIG_MAP, GcConfig, GcRecommendation, GcTrapKind, KEY_MAX, KEY_MIN, KEY_RETAIN_ACTIVE,
+    KEY_RETAIN_CREATE, RECOMMENDED_MAX, RECOMMENDED_MIN, SYSTEM_NAMESPACE, thousands,
 };
 use crate::remedy::plan::{Action, Phase, PlanStep};
 
@@ -47,7 +47,7 @@ fn gc_steps(cx: &Context<'_>, signals: &Signals) -> Vec<PlanStep> {
     let plan = now
         .filter(|_| !ev.revisions.is_empty())
         .map(|now| gc::plan(&ev.revisions, &ev.objects, &current, now));
-    let settings = rec.as_ref().map_or_else(
+    let mut settings = rec.as_ref().map_or_else(
         || {
             vec![
                 (KEY_MIN.to_owned(), RECOMMENDED_MIN.to_string()),
@@ -56,6 +56,18 @@ fn gc_steps(cx: &Context<'_>, signals: &Signals) -> Vec<PlanStep> {
         },
         |r| r.settings.clone(),
     );
+    // The patch sets min and max; invalid duration keys need repairing too, or
+    // config-gc stays invalid.
+    if let Some(cm) = cm.filter(|_| invalid.is_some()) {
+        for (key, default) in [(KEY_RETAIN_CREATE, "48h"), (KEY_RETAIN_ACTIVE, "15h")] {
+            let Some(v) = cm.data.get(key) else { continue };
+            let alone: std::collections::BTreeMap<String, String> =
+                [(key.to_owned(), v.clone())].into();
+            if GcConfig::from_data(&alone).is_err() {
+                settings.push((key.to_owned(), default.to_owned()));
+            }
+        }
+    }
     let value = |k: &str| {
         settings
             .iter()
@@ -152,7 +164,7 @@ fn patch_step(
     ));
     if let Some(e) = invalid {
         why.push(format!(
-            "The current config-gc is invalid and Knative rejects it: {e}."
+            "The current config-gc is invalid ({e}): a running controller keeps its previous settings and a starting one exits, so the patch also sets every invalid key."
         ));
     }
     for t in traps.iter().filter(|t| t.kind != GcTrapKind::StuckActive) {

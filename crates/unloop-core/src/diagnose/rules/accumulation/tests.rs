@@ -612,3 +612,55 @@ fn revisions_stuck_behind_unready_routes_are_cited_from_the_route() {
         allows.citation.text
     );
 }
+
+fn invalid_config_gc() -> ConfigMap {
+    let data: BTreeMap<String, String> =
+        [("max-non-active-revisions".to_owned(), "-1".to_owned())].into();
+    ConfigMap {
+        meta: Meta {
+            namespace: Some("knative-serving".into()),
+            name: "config-gc".into(),
+            ..Default::default()
+        },
+        data,
+        source: Source::new("config-gc.yaml"),
+    }
+}
+
+#[test]
+fn an_invalid_config_gc_is_bad_config_for_the_controller_that_loads_it() {
+    let mut b = EvidenceBuilder::new();
+    b.add_pod(crashing_pod(
+        "knative-serving",
+        "controller-7f9d8c6b5-hx7lm",
+        "gcr.io/knative-releases/knative.dev/serving/cmd/controller@sha256:b1",
+    ));
+    b.add_config_map(invalid_config_gc());
+    let ev = b.finish();
+    let out = run(&ev);
+    let bad: Vec<_> = out
+        .signals
+        .iter()
+        .filter(|s| s.cause == CauseId::BadConfig && s.polarity == Polarity::For)
+        .collect();
+    assert_eq!(bad.len(), 1);
+    assert_eq!(
+        bad[0].title.as_deref(),
+        Some(
+            "config-gc is invalid and the Serving controller cannot start with it: failed to parse max-non-active-revisions: strconv.ParseUint: parsing \"-1\": invalid syntax"
+        )
+    );
+    assert_eq!(bad[0].citation.source.origin.as_ref(), "config-gc.yaml");
+
+    // net-istio does not load config-gc: no bad-config from it.
+    let mut b = EvidenceBuilder::new();
+    b.add_pod(net_istio_pod());
+    b.add_config_map(invalid_config_gc());
+    let ev = b.finish();
+    assert!(
+        !run(&ev)
+            .signals
+            .iter()
+            .any(|s| s.cause == CauseId::BadConfig)
+    );
+}

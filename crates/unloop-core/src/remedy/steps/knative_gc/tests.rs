@@ -280,3 +280,31 @@ fn many_secrets_turn_on_the_secret_filter_for_net_istio_only() {
             .all(|s| s.phase != Phase::Prevent)
     );
 }
+
+#[test]
+fn an_invalid_config_gc_is_repaired_by_the_patch() {
+    let data: BTreeMap<String, String> = [
+        ("retain-since-create-time".to_owned(), "2d".to_owned()),
+        ("min-non-active-revisions".to_owned(), "x".to_owned()),
+    ]
+    .into();
+    let ev = evidence(3, 30, Some(data));
+    let steps = run(&ev, "Knative Serving controller", "controller");
+    let s = &steps[0];
+    let Action::PatchConfigMap { data, .. } = &s.action else {
+        panic!("not a ConfigMap patch: {:?}", s.action)
+    };
+    assert_eq!(
+        data,
+        &[
+            ("min-non-active-revisions".to_owned(), "2".to_owned()),
+            ("max-non-active-revisions".to_owned(), "5".to_owned()),
+            ("retain-since-create-time".to_owned(), "48h".to_owned()),
+        ]
+    );
+    // The patched data parses.
+    let mut patched: BTreeMap<String, String> = ev.config_maps[0].data.clone();
+    patched.extend(data.iter().cloned());
+    assert!(GcConfig::from_data(&patched).is_ok());
+    assert!(s.why.contains("The current config-gc is invalid (failed to parse data: failed to parse \"min-non-active-revisions\""), "{}", s.why);
+}
