@@ -11,7 +11,7 @@ pub(super) fn now() -> Timestamp {
     "2024-04-12T12:00:00Z".parse().unwrap()
 }
 
-pub(super) fn hours_ago(h: i64) -> Timestamp {
+fn hours_ago(h: i64) -> Timestamp {
     now().checked_sub(SignedDuration::from_hours(h)).unwrap()
 }
 
