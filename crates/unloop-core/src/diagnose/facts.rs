@@ -161,23 +161,22 @@ pub fn runs(cx: &Context<'_>) -> Vec<Run> {
             reason,
             ..
         }) = &c.last_state
+            && let (Some(s), Some(f)) = (cx.resolve(s), cx.resolve(f))
         {
-            if let (Some(s), Some(f)) = (cx.resolve(s), cx.resolve(f)) {
-                out.push(Run {
-                    pod: p.meta.name.clone(),
-                    container: c.name.clone(),
-                    started: s,
-                    finished: f,
-                    exit_code: *exit_code,
-                    reason: reason.clone(),
-                    source: c.source.clone().unwrap_or_else(|| {
-                        p.sources
-                            .first()
-                            .cloned()
-                            .unwrap_or_else(|| Source::new("?"))
-                    }),
-                });
-            }
+            out.push(Run {
+                pod: p.meta.name.clone(),
+                container: c.name.clone(),
+                started: s,
+                finished: f,
+                exit_code: *exit_code,
+                reason: reason.clone(),
+                source: c.source.clone().unwrap_or_else(|| {
+                    p.sources
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| Source::new("?"))
+                }),
+            });
         }
     }
     for l in cx.logs().filter(|l| l.run == ContainerRun::Previous) {
@@ -203,7 +202,7 @@ pub fn secs(d: Duration) -> String {
     let s = d.as_secs();
     if s < 120 {
         format!("{s} s")
-    } else if s % 60 == 0 {
+    } else if s.is_multiple_of(60) {
         format!("{} min", s / 60)
     } else {
         format!("{} min {} s", s / 60, s % 60)

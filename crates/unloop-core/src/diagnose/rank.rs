@@ -17,6 +17,10 @@ pub const REPORT_THRESHOLD: f64 = 0.15;
 /// The top finding must reach this score to be named; below it the verdict is `unknown`.
 pub const VERDICT_THRESHOLD: f64 = 0.35;
 
+/// Signals that weigh together: rule, polarity (true = for), and the group
+/// (a named group, or a unique index for an ungrouped signal).
+type GroupKey = (&'static str, bool, Result<&'static str, usize>);
+
 /// Ranks the causes the signals speak of, best first.
 pub fn rank(s: &Signals) -> Vec<Finding> {
     let mut by_cause: BTreeMap<CauseId, Vec<&Signal>> = BTreeMap::new();
@@ -28,8 +32,7 @@ pub fn rank(s: &Signals) -> Vec<Finding> {
         let mut seen = std::collections::HashSet::new();
         // Weights per rule, polarity and group: one rule seeing the same kind
         // of evidence on every replica is one argument, not three.
-        let mut per_rule: BTreeMap<(&'static str, bool, Result<&'static str, usize>), Vec<f64>> =
-            BTreeMap::new();
+        let mut per_rule: BTreeMap<GroupKey, Vec<f64>> = BTreeMap::new();
         let mut evidence = Vec::new();
         let mut against = Vec::new();
         let mut rules: Vec<&'static str> = Vec::new();
@@ -47,10 +50,10 @@ pub fn rank(s: &Signals) -> Vec<Finding> {
                 .push(sig.weight);
             if is_for {
                 evidence.push(sig.citation.clone());
-                if let Some(t) = &sig.title {
-                    if best_title.is_none_or(|(w, _)| sig.weight > w) {
-                        best_title = Some((sig.weight, t));
-                    }
+                if let Some(t) = &sig.title
+                    && best_title.is_none_or(|(w, _)| sig.weight > w)
+                {
+                    best_title = Some((sig.weight, t));
                 }
             } else {
                 against.push(sig.citation.clone());

@@ -88,13 +88,12 @@ pub fn pod_symptoms(ev: &Evidence, pod: &Pod) -> Vec<Citation> {
         if let Some(ContainerState::Waiting {
             reason: Some(r), ..
         }) = &c.state
+            && BAD_WAITING.contains(&r.as_str())
         {
-            if BAD_WAITING.contains(&r.as_str()) {
-                out.push(Citation::new(
-                    format!("container {} is waiting: {r}", c.name),
-                    csrc.clone(),
-                ));
-            }
+            out.push(Citation::new(
+                format!("container {} is waiting: {r}", c.name),
+                csrc.clone(),
+            ));
         }
         if let Some(n) = c.restart_count.filter(|n| *n >= RESTART_THRESHOLD) {
             out.push(Citation::new(
@@ -105,13 +104,12 @@ pub fn pod_symptoms(ev: &Evidence, pod: &Pod) -> Vec<Citation> {
         if let Some(ContainerState::Terminated {
             reason: Some(r), ..
         }) = &c.last_state
+            && r == "OOMKilled"
         {
-            if r == "OOMKilled" {
-                out.push(Citation::new(
-                    format!("container {} was OOMKilled", c.name),
-                    csrc.clone(),
-                ));
-            }
+            out.push(Citation::new(
+                format!("container {} was OOMKilled", c.name),
+                csrc.clone(),
+            ));
         }
     }
     if let Some(row) = &pod.row {
@@ -185,13 +183,13 @@ pub fn owner_of(ev: &Evidence, pod: &Pod) -> Option<(ObjectRef, bool)> {
         }
         return Some((ObjectRef::new(o.kind.clone(), ns, o.name.clone()), false));
     }
-    if let Some(h) = pod.meta.labels.get("pod-template-hash") {
-        if let Some(idx) = pod.meta.name.find(&format!("-{h}-")) {
-            return Some((
-                ObjectRef::new("Deployment", ns, &pod.meta.name[..idx]),
-                true,
-            ));
-        }
+    if let Some(h) = pod.meta.labels.get("pod-template-hash")
+        && let Some(idx) = pod.meta.name.find(&format!("-{h}-"))
+    {
+        return Some((
+            ObjectRef::new("Deployment", ns, &pod.meta.name[..idx]),
+            true,
+        ));
     }
     DEPLOYMENT_POD
         .captures(&pod.meta.name)

@@ -20,6 +20,10 @@ use crate::redact::{is_secret_key, redact_in_place};
 pub struct EvidenceBuilder {
     ev: Evidence,
     pod_index: HashMap<(Option<String>, String), usize>,
+    /// Pods by name alone, for merging a pod whose namespace one input omits.
+    pods_by_name: HashMap<String, Vec<usize>>,
+    /// Log records kept across all streams (see [`LOG_BUDGET`]).
+    kept_log_records: usize,
     event_index: HashMap<EventKey, usize>,
     stats: BTreeMap<String, u64>,
     log_records: u64,
@@ -74,11 +78,11 @@ impl EvidenceBuilder {
     /// Records that the output behind `id` was taken at `at` (stated, or inferred
     /// when `inferred`).
     pub fn set_anchor(&mut self, id: AnchorId, at: Timestamp, inferred: bool) {
-        if let Some(a) = self.ev.anchors.get_mut(id.0 as usize) {
-            if a.at.is_none() || (a.inferred && !inferred) {
-                a.at = Some(at);
-                a.inferred = inferred;
-            }
+        if let Some(a) = self.ev.anchors.get_mut(id.0 as usize)
+            && (a.at.is_none() || (a.inferred && !inferred))
+        {
+            a.at = Some(at);
+            a.inferred = inferred;
         }
     }
 
@@ -146,15 +150,19 @@ impl EvidenceBuilder {
         let existing = self.pod_index.get(&key).copied().or_else(|| {
             // A namespace-less pod (a `get pods` line without -A) merges into the
             // one pod of that name, if there is exactly one.
-            let mut same_name = self.ev.pods.iter().enumerate().filter(|(_, p)| {
-                p.meta.name == pod.meta.name
-                    && (pod.meta.namespace.is_none() || p.meta.namespace.is_none())
-            });
-            let first = same_name.next().map(|(i, _)| i);
-            if same_name.next().is_some() {
-                None
-            } else {
-                first
+            let same_name: Vec<usize> = self
+                .pods_by_name
+                .get(&pod.meta.name)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&i| {
+                    pod.meta.namespace.is_none() || self.ev.pods[i].meta.namespace.is_none()
+                })
+                .collect();
+            match same_name.as_slice() {
+                [only] => Some(*only),
+                _ => None,
             }
         });
         match existing {
@@ -174,7 +182,14 @@ impl EvidenceBuilder {
                 }
             }
             None => {
-                self.pod_index.insert(key, self.ev.pods.len());
+                let i = self.ev.pods.len();
+                self.pod_index.insert(key, i);
+                self.pods_by_name
+                    .entry(pod.meta.name.clone())
+                    .or_default()
+                    .push(i);
+                pod.containers.shrink_to_fit();
+                pod.conditions.shrink_to_fit();
                 self.ev.pods.push(pod);
             }
         }
@@ -233,6 +248,16 @@ impl EvidenceBuilder {
             }
             old.sources.extend(w.sources);
         } else {
+            // A ReplicaSet owned by a Deployment repeats the Deployment's pod
+            // template, which is what rules read; keeping both doubles the cost.
+            if w.kind == WorkloadKind::ReplicaSet
+                && w.meta.controller().is_some_and(|o| o.kind == "Deployment")
+            {
+                w.template.clear();
+            }
+            // Containers are large: vectors grown by push keep spare room.
+            w.template.shrink_to_fit();
+            w.conditions.shrink_to_fit();
             self.ev.workloads.push(w);
         }
     }
@@ -249,12 +274,11 @@ impl EvidenceBuilder {
             let old = self.ev.events[i].clone();
             // Pin an anchor when one side is relative and the other absolute.
             for (rel, abs) in [(old.last_seen, e.last_seen), (e.last_seen, old.last_seen)] {
-                if let (Some(TimeRef::Ago { ago, anchor }), Some(TimeRef::At(t))) = (rel, abs) {
-                    if let Ok(span) = jiff::SignedDuration::try_from(ago) {
-                        if let Ok(at) = t.checked_add(span) {
-                            self.set_anchor(anchor, at, true);
-                        }
-                    }
+                if let (Some(TimeRef::Ago { ago, anchor }), Some(TimeRef::At(t))) = (rel, abs)
+                    && let Ok(span) = jiff::SignedDuration::try_from(ago)
+                    && let Ok(at) = t.checked_add(span)
+                {
+                    self.set_anchor(anchor, at, true);
                 }
             }
             let merged = &mut self.ev.events[i];
@@ -336,7 +360,42 @@ impl EvidenceBuilder {
             }
         }
         self.log_records += l.total_records;
+        self.kept_log_records += l.records.len();
+        if self.kept_log_records > LOG_BUDGET {
+            self.compact_logs(Some(&mut l));
+        }
         self.ev.logs.push(l);
+    }
+
+    /// Keeps memory bounded on huge inputs (a dump with thousands of pods):
+    /// once the streams together hold more than [`LOG_BUDGET`] records, each
+    /// keeps only its first and last lines and its most telling ones, within a
+    /// share of the budget.
+    fn compact_logs(&mut self, incoming: Option<&mut LogStream>) {
+        let streams = self.ev.logs.len() + 1;
+        let cap = (LOG_BUDGET / 2 / streams).clamp(MIN_RECORDS_PER_STREAM, LOG_BUDGET / 4);
+        let pods = &self.ev.pods;
+        let pod_index = &self.pod_index;
+        // Logs of pods known to be healthy matter least: keep only their edges.
+        let healthy = |l: &LogStream| {
+            l.pod
+                .as_ref()
+                .and_then(|p| pod_index.get(&(p.namespace.clone(), p.name.clone())))
+                .is_some_and(|&i| pod_looks_healthy(&pods[i]))
+        };
+        let mut kept = 0;
+        for l in self.ev.logs.iter_mut().chain(incoming) {
+            let cap = if healthy(l) {
+                HEALTHY_RECORDS_PER_STREAM
+            } else {
+                cap
+            };
+            if l.records.len() > cap {
+                compact_stream(l, cap);
+            }
+            kept += l.records.len();
+        }
+        self.kept_log_records = kept;
     }
 
     /// Records what was understood of one input.
@@ -354,16 +413,72 @@ impl EvidenceBuilder {
         // An output without a stated moment was taken at or soon after the latest
         // absolute time it shows; that lower bound is the best estimate.
         for a in &mut self.ev.anchors {
-            if a.at.is_none() {
-                if let Some(nb) = a.not_before {
-                    a.at = Some(nb);
-                    a.inferred = true;
-                }
+            if a.at.is_none()
+                && let Some(nb) = a.not_before
+            {
+                a.at = Some(nb);
+                a.inferred = true;
             }
         }
         self.ev.taken_at = latest_time(&self.ev);
         self.ev
     }
+}
+
+/// Log records kept across all streams before streams are compacted.
+pub const LOG_BUDGET: usize = 200_000;
+/// No stream is compacted below this many records...
+const MIN_RECORDS_PER_STREAM: usize = 16;
+/// ...except the logs of pods known to be healthy.
+const HEALTHY_RECORDS_PER_STREAM: usize = 6;
+
+/// A pod that shows no sign of trouble: no restarts, no container waiting or
+/// terminated with an error, every container ready.
+fn pod_looks_healthy(p: &Pod) -> bool {
+    !p.containers.is_empty()
+        && p.containers.iter().all(|c| {
+            c.restart_count.unwrap_or(0) == 0
+                && c.ready != Some(false)
+                && !matches!(
+                    c.state,
+                    Some(ContainerState::Waiting { .. }) | Some(ContainerState::Terminated { .. })
+                )
+        })
+}
+
+/// Keeps at most `cap` records of a stream: a quarter from its start, a quarter
+/// from its end, and the rest from its most telling records (warnings and
+/// worse first, then lines naming what rules look for), in input order.
+fn compact_stream(l: &mut LogStream, cap: usize) {
+    use super::logs::{Notability, notability};
+    let n = l.records.len();
+    let edge = cap / 4;
+    let mut keep = vec![false; n];
+    for k in keep.iter_mut().take(edge) {
+        *k = true;
+    }
+    for k in keep.iter_mut().skip(n.saturating_sub(edge)) {
+        *k = true;
+    }
+    let mut budget = cap.saturating_sub(2 * edge);
+    for level in [Notability::Severe, Notability::Phrase] {
+        for (i, r) in l.records.iter().enumerate() {
+            if budget == 0 {
+                break;
+            }
+            if !keep[i] && notability(r) == level {
+                keep[i] = true;
+                budget -= 1;
+            }
+        }
+    }
+    let mut i = 0;
+    l.records.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    l.records.shrink_to_fit();
+    l.dropped += (n - l.records.len()) as u64;
 }
 
 /// The latest absolute time anywhere in the evidence: the best estimate of when
@@ -645,6 +760,45 @@ mod tests {
             ev.anchors[0].at,
             Some("2024-03-27T18:31:00Z".parse().unwrap())
         );
+    }
+
+    #[test]
+    fn compaction_keeps_edges_and_telling_records() {
+        let rec = |i: u32, sev: Severity, msg: &str| LogRecord {
+            time: None,
+            year_inferred: false,
+            severity: sev,
+            logger: None,
+            message: msg.to_owned(),
+            fields: vec![],
+            caller: None,
+            format: LogFormat::Plain,
+            line: i,
+            continuation: vec![],
+        };
+        let mut records: Vec<LogRecord> = (1..=1000)
+            .map(|i| rec(i, Severity::Info, "ordinary"))
+            .collect();
+        records[500] = rec(501, Severity::Error, "failed to list *v1.Secret");
+        let mut l = LogStream {
+            pod: None,
+            container: None,
+            run: ContainerRun::Current,
+            format: LogFormat::Plain,
+            total_records: 1000,
+            records,
+            dropped: 0,
+            first_time: None,
+            last_time: None,
+            source: Source::new("x.log"),
+        };
+        compact_stream(&mut l, 40);
+        assert_eq!(l.records.len(), 21);
+        assert_eq!(l.records[0].line, 1);
+        assert_eq!(l.records.last().unwrap().line, 1000);
+        assert!(l.records.iter().any(|r| r.line == 501));
+        assert_eq!(l.dropped, 979);
+        assert!(l.records.windows(2).all(|w| w[0].line < w[1].line));
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub fn format_bytes(b: u64) -> String {
 
 /// Formats millicores: `300m`, `2` (whole cores).
 pub fn format_cpu(m: u64) -> String {
-    if m % 1000 == 0 {
+    if m.is_multiple_of(1000) {
         format!("{}", m / 1000)
     } else {
         format!("{m}m")

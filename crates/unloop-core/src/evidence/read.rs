@@ -104,7 +104,16 @@ fn read_dir(dir: &Path, opts: &ReadOptions, b: &mut EvidenceBuilder) -> InputSum
     let origin = Source::new(dir.display().to_string());
     let mut files = Vec::new();
     collect_files(dir, &mut files, b);
-    files.sort();
+    // Objects before logs, so that a log's pod is known when it is read
+    // (which lets memory-bounded retention favour troubled pods' logs).
+    files.sort_by_cached_key(|f| {
+        let ext = f
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        (!matches!(ext.as_str(), "json" | "yaml" | "yml"), f.clone())
+    });
     let mut parts = Vec::new();
     for f in files {
         let skip = f

@@ -250,16 +250,16 @@ pub fn timeline(ev: &Evidence) -> Vec<Moment> {
                 l.record_source(r),
             );
         }
-        if let Some(r) = last {
-            if Some(r.line) != first.map(|f| f.line) {
-                push(
-                    r.time.map(TimeRef::At),
-                    MomentKind::LogLast,
-                    subject,
-                    format!("{run}: last log line: {}", truncate(&r.message, 100)),
-                    l.record_source(r),
-                );
-            }
+        if let Some(r) = last
+            && Some(r.line) != first.map(|f| f.line)
+        {
+            push(
+                r.time.map(TimeRef::At),
+                MomentKind::LogLast,
+                subject,
+                format!("{run}: last log line: {}", truncate(&r.message, 100)),
+                l.record_source(r),
+            );
         }
     }
 

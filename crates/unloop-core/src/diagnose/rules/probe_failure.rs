@@ -129,9 +129,10 @@ impl Rule for ProbeFailureModes {
                 2,
                 format!("liveness probe gets `connection refused` ({live_refused} failures)"),
             );
-            if live_timeouts == 0 {
-                if let Some(f) = live_refused_events.first() {
-                    out.against(
+            if live_timeouts == 0
+                && let Some(f) = live_refused_events.first()
+            {
+                out.against(
                         NAME,
                         CauseId::ProbeTimeoutUnderLoad,
                         0.3,
@@ -140,7 +141,6 @@ impl Rule for ProbeFailureModes {
                             f.event.source.clone(),
                         ),
                     );
-                }
             }
         }
 

@@ -69,10 +69,10 @@ struct Progress<'a> {
 fn progress(log: &LogStream) -> Progress<'_> {
     let mut reached = Vec::new();
     for r in &log.records {
-        if let Some(m) = milestone_of(&r.message) {
-            if !reached.iter().any(|(x, _)| *x == m) {
-                reached.push((m, r));
-            }
+        if let Some(m) = milestone_of(&r.message)
+            && !reached.iter().any(|(x, _)| *x == m)
+        {
+            reached.push((m, r));
         }
     }
     Progress {

@@ -61,6 +61,7 @@ use plain::Opens;
 use record::Parsed;
 use retain::Retainer;
 pub use retain::{HEAD_RECORDS, NOTABLE_RECORDS, TAIL_RECORDS};
+pub(crate) use retain::{Notability, notability};
 
 /// What the source says about a log before reading it.
 #[derive(Debug, Clone, Default)]

@@ -46,7 +46,7 @@ pub fn steps(cx: &Context<'_>, f: &Finding, signals: &Signals) -> Vec<PlanStep> 
     let replicas = cx
         .workload()
         .and_then(|w| w.replicas)
-        .unwrap_or_else(|| cx.subject.pods.len() as u32);
+        .unwrap_or(cx.subject.pods.len() as u32);
     if replicas > 1 {
         out.extend(staged_recovery(cx, &t, replicas));
     }
