@@ -129,10 +129,13 @@ impl PlanStep {
 /// Plans the remediation for the findings of one subject.
 pub fn plan(cx: &Context<'_>, findings: &[Finding], signals: &Signals) -> Vec<PlanStep> {
     let mut steps: Vec<PlanStep> = Vec::new();
-    for f in findings
-        .iter()
-        .filter(|f| f.score >= crate::diagnose::rank::REPORT_THRESHOLD)
-    {
+    // Act on causes strong enough to name, and on what contributes to them;
+    // symptoms and weak side hypotheses get no steps of their own.
+    let acted_on = |f: &&Finding| {
+        f.score >= crate::diagnose::rank::VERDICT_THRESHOLD
+            || matches!(f.relation, Some(crate::diagnose::Relation::ContributesTo(_)))
+    };
+    for f in findings.iter().filter(acted_on) {
         for s in super::steps::for_cause(cx, f, findings, signals) {
             if !steps.iter().any(|o| o.title == s.title) {
                 steps.push(s);

@@ -740,7 +740,25 @@ fn ask_for_previous_logs(cx: &Context<'_>, out: &mut Signals) {
         );
         return;
     }
-    for (p, c) in restarting.into_iter().take(3) {
+    // The crashed run's log is at hand when a `--previous` log of the pod was
+    // given, or a plain log of a container waiting to restart (the kubelet then
+    // serves the last terminated instance, as `cluster-info dump` fetches it).
+    let crashed_run_logged = |p: &Pod, c: &Container| {
+        cx.logs().any(|l| {
+            let same_pod = l.pod.as_ref().is_some_and(|lp| lp.name == p.meta.name);
+            let same_container = l.container.as_deref().is_none_or(|n| n == c.name);
+            let waiting = matches!(c.state, Some(ContainerState::Waiting { .. }))
+                && matches!(c.last_state, Some(ContainerState::Terminated { .. }));
+            same_pod
+                && same_container
+                && (l.run == ContainerRun::Previous || (l.run == ContainerRun::Current && waiting))
+        })
+    };
+    for (p, c) in restarting
+        .into_iter()
+        .filter(|(p, c)| !crashed_run_logged(p, c))
+        .take(3)
+    {
         out.missing(
             None,
             what,
@@ -1198,6 +1216,17 @@ mod tests {
     }
 
     #[test]
+    fn a_previous_log_already_at_hand_is_not_asked_for() {
+        let ev = evidence(1, vec![rec(1, Severity::Info, "starting", &[])], &[]);
+        let d = diagnose(&ev, &DiagnoseOptions::default());
+        assert!(
+            d.workloads[0].missing.iter().all(|m| !m.command.contains("--previous")),
+            "{:?}",
+            d.workloads[0].missing
+        );
+    }
+
+    #[test]
     fn probe_events_are_not_literal_evidence() {
         // A probe's `connection refused` is the probe rules' evidence: it is
         // not a missing dependency.
@@ -1265,7 +1294,9 @@ mod tests {
 
     #[test]
     fn nothing_literal_asks_for_the_previous_log() {
-        let ev = evidence(1, vec![rec(1, Severity::Info, "starting", &[])], &[]);
+        let mut ev = evidence(1, vec![rec(1, Severity::Info, "starting", &[])], &[]);
+        // A log of unknown run: it may not be the crashed one.
+        ev.logs[0].run = ContainerRun::Unknown;
         let d = diagnose(&ev, &DiagnoseOptions::default());
         let w = &d.workloads[0];
         assert!(
@@ -1328,8 +1359,8 @@ mod tests {
             thr.chain
         );
         assert!(thr.score < 0.35);
-        // Only a trace: the crashed run's log is still what is missing.
-        let only = evidence(
+        // Only a trace in a log of unknown run: the crashed run's log is still what is missing.
+        let mut only = evidence(
             1,
             vec![rec(
                 1,
@@ -1339,6 +1370,7 @@ mod tests {
             )],
             &[],
         );
+        only.logs[0].run = ContainerRun::Unknown;
         let d = diagnose(&only, &DiagnoseOptions::default());
         assert!(
             d.workloads[0]
