@@ -124,7 +124,7 @@ fn finding(out: &mut String, n: usize, f: &Finding, st: &Style) {
         f.score,
         bar(f.score)
     );
-    let _ = writeln!(out, "{}", st.paint(Tone::Bold, &head));
+    let _ = writeln!(out, "{}", st.paint(Tone::Bold, &st.wrap(&head, "", "   ")));
     let _ = writeln!(out, "{}", st.wrap(&f.title, "   ", "   "));
     if !f.chain.is_empty() {
         let _ = writeln!(out, "   {}", st.paint(Tone::Dim, "Why:"));
