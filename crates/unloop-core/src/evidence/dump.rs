@@ -599,5 +599,8 @@ fn starts_yaml(line: &str) -> bool {
         || line.starts_with("items:")
 }
 
+mod raw;
 #[cfg(test)]
 mod tests;
+
+pub use raw::{for_each_in_dump_stream, for_each_log_block};

@@ -4,6 +4,7 @@
 //! - [`read`]: entry points: files, directories, stdin, bytes.
 //! - [`detect`] and [`paste`]: what an input is, and splitting mixed pastes.
 //! - one module per format: [`describe`], [`tables`], [`objects`], [`dump`], [`logs`].
+//! - [`raw`]: objects and logs as they were written, for serving (the replay server).
 //! - [`timeline`]: the merged timeline of the moments that matter.
 
 pub mod builder;
@@ -16,6 +17,7 @@ pub mod model;
 pub mod objects;
 pub mod paste;
 pub mod quantity;
+pub mod raw;
 pub mod read;
 pub mod source;
 pub mod tables;

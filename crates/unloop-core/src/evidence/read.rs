@@ -40,7 +40,7 @@ impl Default for ReadOptions {
 }
 
 /// Files in a directory that are documentation or code, not evidence.
-const SKIPPED_EXTENSIONS: &[&str] = &[
+pub(crate) const SKIPPED_EXTENSIONS: &[&str] = &[
     "md", "py", "sh", "rs", "go", "png", "jpg", "jpeg", "gif", "svg", "html", "pdf", "gz", "tgz",
     "zip", "tar",
 ];
@@ -164,13 +164,13 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>, b: &mut EvidenceBuilder) {
 /// What a file's path says about a log in it: the pod (from `<pod>.log`,
 /// `<pod>-previous.log`) and the run (a name containing `previous`).
 #[derive(Debug, Clone, Default)]
-struct PathHint {
-    pod: Option<String>,
-    previous: bool,
+pub(crate) struct PathHint {
+    pub(crate) pod: Option<String>,
+    pub(crate) previous: bool,
 }
 
 impl PathHint {
-    fn of(path: &Path) -> Self {
+    pub(crate) fn of(path: &Path) -> Self {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_string())

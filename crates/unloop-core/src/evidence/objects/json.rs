@@ -18,8 +18,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::convert::{self, ListDefaults, is_list_kind};
-use crate::evidence::builder::EvidenceBuilder;
+use super::convert::{self, ListDefaults, ObjectSink, is_list_kind};
 use crate::evidence::error::InputError;
 use crate::evidence::model::DiagnosticLevel;
 use crate::evidence::source::Source;
@@ -66,7 +65,7 @@ pub(crate) fn read_stream<R: BufRead>(
     mut r: R,
     origin: &Source,
     first_line: u32,
-    b: &mut EvidenceBuilder,
+    b: &mut dyn ObjectSink,
 ) -> Result<(), InputError> {
     // Editors on Windows save a BOM, which serde_json would reject.
     if r.fill_buf()
@@ -91,7 +90,7 @@ pub(crate) struct JsonCtx<'a> {
     line: LineCell,
     /// Line of the first byte serde_json sees (its error lines count from there).
     line_base: u32,
-    b: &'a mut EvidenceBuilder,
+    b: &'a mut dyn ObjectSink,
     list: ListState,
 }
 
@@ -125,7 +124,7 @@ impl<'a> JsonCtx<'a> {
         origin: &'a Source,
         line: LineCell,
         line_base: u32,
-        b: &'a mut EvidenceBuilder,
+        b: &'a mut dyn ObjectSink,
     ) -> Self {
         JsonCtx {
             origin,
@@ -152,7 +151,8 @@ impl<'a> JsonCtx<'a> {
                     DiagnosticLevel::Note,
                     self.origin.at_line(line),
                     "list items carry no kind and the list's kind has not been seen yet; \
-                     classifying them by shape",
+                     classifying them by shape"
+                        .into(),
                 );
                 self.flush_pending();
             }

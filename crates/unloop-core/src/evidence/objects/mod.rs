@@ -17,7 +17,12 @@
 
 mod convert;
 pub(crate) mod json;
+mod raw;
 mod yaml;
+
+pub use raw::{
+    RawObjectSink, for_each_object_in, for_each_object_json, for_each_object_yaml, strip_secret,
+};
 
 #[cfg(test)]
 mod tests;

@@ -9,8 +9,7 @@
 
 use serde_json::Value;
 
-use super::convert::{self, ListDefaults};
-use crate::evidence::builder::EvidenceBuilder;
+use super::convert::{self, ListDefaults, ObjectSink};
 use crate::evidence::error::InputError;
 use crate::evidence::model::DiagnosticLevel;
 use crate::evidence::source::Source;
@@ -25,11 +24,11 @@ struct Doc<'a> {
     content: usize,
 }
 
-pub(super) fn read(
+pub(super) fn read<S: ObjectSink + ?Sized>(
     text: &str,
     origin: &Source,
     line_offset: u32,
-    b: &mut EvidenceBuilder,
+    b: &mut S,
 ) -> Result<(), InputError> {
     let mut first_error = None;
     for doc in split(text) {

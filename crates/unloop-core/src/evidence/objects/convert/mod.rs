@@ -26,7 +26,7 @@ use crate::evidence::time::{TimeRef, parse_rfc3339};
 
 /// The annotation `kubectl apply` writes: a full copy of the object as applied,
 /// Secret data included. Never kept.
-const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+pub(crate) const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 /// The kind and apiVersion a list lends to items that lack their own.
 #[derive(Debug, Clone, Default)]
@@ -59,24 +59,44 @@ pub(crate) fn is_list_kind(kind: &str) -> bool {
     kind.ends_with("List")
 }
 
-/// Adds one object, or every item of a list, to the builder.
+/// Where the objects a reader decodes go: into the model ([`EvidenceBuilder`]),
+/// or raw to a caller that wants them as they are (the replay server).
+pub(crate) trait ObjectSink {
+    /// One object whose kind is known; `api_version` is its own, its list's,
+    /// or the likeliest one for its kind.
+    fn object(&mut self, v: Value, kind: &str, api_version: &str, base: &Source);
+    /// A problem met while reading.
+    fn diagnostic(&mut self, level: DiagnosticLevel, source: Source, message: String);
+}
+
+impl ObjectSink for EvidenceBuilder {
+    fn object(&mut self, v: Value, kind: &str, api_version: &str, base: &Source) {
+        dispatch(v, kind, api_version, base, self);
+    }
+
+    fn diagnostic(&mut self, level: DiagnosticLevel, source: Source, message: String) {
+        EvidenceBuilder::diagnostic(self, level, source, message);
+    }
+}
+
+/// Adds one object, or every item of a list, to the sink.
 ///
 /// `base` names the input and the line where the object starts; each object's
 /// source adds a field such as `Pod ns/name`. `item_lines`, when given, holds the
 /// starting line of each item of a list (YAML lists, where they can be found).
-pub(crate) fn ingest(
+pub(crate) fn ingest<S: ObjectSink + ?Sized>(
     v: Value,
     base: &Source,
     defaults: &ListDefaults,
     item_lines: Option<&[u32]>,
-    b: &mut EvidenceBuilder,
+    b: &mut S,
 ) {
     let Value::Object(mut obj) = v else {
         if !v.is_null() {
             b.diagnostic(
                 DiagnosticLevel::Note,
                 base.clone(),
-                "skipped a document that is not a Kubernetes object",
+                "skipped a document that is not a Kubernetes object".into(),
             );
         }
         return;
@@ -112,7 +132,7 @@ pub(crate) fn ingest(
                 b.diagnostic(
                     DiagnosticLevel::Warning,
                     base.clone(),
-                    "skipped an object with no kind (and no list kind to lend it one)",
+                    "skipped an object with no kind (and no list kind to lend it one)".into(),
                 );
                 return;
             }
@@ -131,7 +151,7 @@ pub(crate) fn ingest(
         .or_else(|| defaults.api_version.clone())
         .unwrap_or_else(|| default_api_version(&kind).to_owned());
     let v = Value::Object(obj);
-    dispatch(v, &kind, &api_version, base, b);
+    b.object(v, &kind, &api_version, base);
 }
 
 /// The apiVersion an object of `kind` most likely has when its input dropped it.
