@@ -133,7 +133,10 @@ pub fn plan(cx: &Context<'_>, findings: &[Finding], signals: &Signals) -> Vec<Pl
     // symptoms and weak side hypotheses get no steps of their own.
     let acted_on = |f: &&Finding| {
         f.score >= crate::diagnose::rank::VERDICT_THRESHOLD
-            || matches!(f.relation, Some(crate::diagnose::Relation::ContributesTo(_)))
+            || matches!(
+                f.relation,
+                Some(crate::diagnose::Relation::ContributesTo(_))
+            )
     };
     for f in findings.iter().filter(acted_on) {
         for s in super::steps::for_cause(cx, f, findings, signals) {

@@ -1220,7 +1220,10 @@ mod tests {
         let ev = evidence(1, vec![rec(1, Severity::Info, "starting", &[])], &[]);
         let d = diagnose(&ev, &DiagnoseOptions::default());
         assert!(
-            d.workloads[0].missing.iter().all(|m| !m.command.contains("--previous")),
+            d.workloads[0]
+                .missing
+                .iter()
+                .all(|m| !m.command.contains("--previous")),
             "{:?}",
             d.workloads[0].missing
         );

@@ -4,6 +4,7 @@
 //! later rules may read facts earlier ones recorded.
 
 pub mod accumulation;
+pub mod cpu_limit;
 pub mod exit_code;
 pub mod leader_election;
 pub mod literal;
@@ -34,6 +35,7 @@ pub static RULES: &[&dyn Rule] = &[
     &startup_progress::StartupProgress,
     &leader_election::LeaderElection,
     // Correlations that read the probe facts above.
+    &cpu_limit::CpuLimit,
     &accumulation::ObjectAccumulation,
     &node::NodeCorrelation,
 ];

@@ -33,6 +33,7 @@ pub fn for_cause(
         | CauseId::ApiserverUnreachable
         | CauseId::ApiserverThrottled
         | CauseId::OomKilled => literal::steps(cx, f),
+        CauseId::CpuStarved => probe::cpu_steps(cx, f),
         CauseId::ObjectAccumulation => knative_gc::steps(cx, f, signals),
         CauseId::NodeUnhealthy => node::steps(cx, f, signals),
         CauseId::Unknown => Vec::new(),

@@ -151,6 +151,89 @@ fn staged_recovery(cx: &Context<'_>, t: &Target, replicas: u32) -> Vec<PlanStep>
     ]
 }
 
+/// Steps for `cpu-starved`: give the starved containers room to run.
+pub fn cpu_steps(cx: &Context<'_>, f: &Finding) -> Vec<PlanStep> {
+    let Some(t) = target(cx) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut seen = Vec::new();
+    for (pod, c) in cx.containers() {
+        let spec = cx.container_spec(&c.name).unwrap_or(c);
+        let Some(limit) = spec.resources.limits.cpu_millis else {
+            continue;
+        };
+        if seen.contains(&c.name) {
+            continue;
+        }
+        seen.push(c.name.clone());
+        let new_limit = (limit * 4).max(1000).div_ceil(100) * 100;
+        let new_request = spec
+            .resources
+            .requests
+            .cpu_millis
+            .unwrap_or(0)
+            .max(new_limit / 5)
+            .div_ceil(10)
+            * 10;
+        let defaulted = pod
+            .meta
+            .annotations
+            .get("kubernetes.io/limit-ranger")
+            .is_some_and(|a| a.contains("cpu"));
+        let patch = format!(
+            "spec:\n  template:\n    spec:\n      containers:\n      - name: {}\n        resources:\n          limits:\n            cpu: {}\n          requests:\n            cpu: {}\n",
+            c.name,
+            format_cpu(new_limit),
+            format_cpu(new_request)
+        );
+        let mut step = PlanStep::new(
+            Phase::Relieve,
+            f.cause,
+            format!(
+                "Raise {}'s CPU limit from {} to {}",
+                c.name,
+                format_cpu(limit),
+                format_cpu(new_limit)
+            ),
+            format!(
+                "The container is throttled at {} CPU, so it cannot answer probes or keep up with its work.{}",
+                format_cpu(limit),
+                if defaulted {
+                    " The limit came from a LimitRange default: an explicit limit in the manifest overrides it (or exempt the namespace)."
+                } else {
+                    ""
+                }
+            ),
+            Action::PatchWorkload {
+                kind: t.kind.clone(),
+                namespace: t.namespace.clone(),
+                name: t.name.clone(),
+                patch: patch.clone(),
+            },
+        )
+        .command(format!(
+            "kubectl set resources {}/{} -n {} -c {} --limits=cpu={} --requests=cpu={}",
+            t.resource,
+            t.name,
+            t.namespace,
+            c.name,
+            format_cpu(new_limit),
+            format_cpu(new_request)
+        ))
+        .patch(patch)
+        .verify(format!(
+            "kubectl top pod -n {} --containers shows {} below its new limit, and liveness failures stop",
+            t.namespace, c.name
+        ));
+        if defaulted {
+            step = step.command(format!("kubectl get limitrange -n {} -o yaml", t.namespace));
+        }
+        out.push(step);
+    }
+    out
+}
+
 fn handler_yaml(h: &ProbeHandler, indent: &str) -> String {
     match h {
         ProbeHandler::HttpGet {
