@@ -82,25 +82,24 @@ impl Rule for CpuLimit {
                 .usage
                 .and_then(|u| u.cpu_millis)
                 .or(pod.usage.and_then(|u| u.cpu_millis))
+                && used as f64 >= AT_LIMIT * limit as f64
             {
-                if used as f64 >= AT_LIMIT * limit as f64 {
-                    any = true;
-                    out.support(
-                        NAME,
-                        CauseId::CpuStarved,
-                        0.45,
-                        Citation::new(
-                            format!(
-                                "{} uses {} of its {} CPU limit: it runs at its cap",
-                                pod.meta.name,
-                                format_cpu(used),
-                                format_cpu(limit)
-                            ),
-                            src.clone(),
+                any = true;
+                out.support(
+                    NAME,
+                    CauseId::CpuStarved,
+                    0.45,
+                    Citation::new(
+                        format!(
+                            "{} uses {} of its {} CPU limit: it runs at its cap",
+                            pod.meta.name,
+                            format_cpu(used),
+                            format_cpu(limit)
                         ),
-                    )
-                    .grouped("at-limit");
-                }
+                        src.clone(),
+                    ),
+                )
+                .grouped("at-limit");
             }
             let defaulted = pod
                 .meta
