@@ -139,6 +139,10 @@ pub struct Run {
     pub exit_code: Option<i32>,
     pub reason: Option<String>,
     pub source: Source,
+    /// True when the run's span comes from its log's first and last timed
+    /// lines: a lower bound, since a process may live on silently after its
+    /// last line.
+    pub from_log: bool,
 }
 
 impl Run {
@@ -170,6 +174,7 @@ pub fn runs(cx: &Context<'_>) -> Vec<Run> {
                 finished: f,
                 exit_code: *exit_code,
                 reason: reason.clone(),
+                from_log: false,
                 source: c.source.clone().unwrap_or_else(|| {
                     p.sources
                         .first()
@@ -191,6 +196,7 @@ pub fn runs(cx: &Context<'_>) -> Vec<Run> {
                 exit_code: None,
                 reason: None,
                 source: l.source.clone(),
+                from_log: true,
             });
         }
     }

@@ -289,6 +289,117 @@ mod tests {
         }
     }
 
+    fn timed(secs: i64, msg: &str, line: u32) -> LogRecord {
+        let base: jiff::Timestamp = "2024-04-12T09:00:00Z".parse().unwrap();
+        LogRecord {
+            time: Some(base + jiff::SignedDuration::from_secs(secs)),
+            line,
+            caller: None,
+            format: LogFormat::Json,
+            ..rec(msg)
+        }
+    }
+
+    /// The crash-looping pod (liveness budget 6 × 5 s = 30 s) with a previous-run log.
+    fn with_log(records: Vec<LogRecord>, killed: bool) -> Evidence {
+        use crate::diagnose::tests_support::*;
+        let mut b = EvidenceBuilder::new();
+        b.add_pod(crashing_pod());
+        if killed {
+            b.add_event(kubelet_event(
+                "ctl-5d9c7f6b8-x2kqp",
+                "Killing",
+                "Container controller failed liveness probe, will be restarted",
+                4,
+            ));
+        }
+        b.add_log(LogStream {
+            pod: Some(ObjectRef::new("Pod", Some("ns"), "ctl-5d9c7f6b8-x2kqp")),
+            container: Some("controller".into()),
+            run: ContainerRun::Previous,
+            format: LogFormat::Json,
+            total_records: records.len() as u64,
+            first_time: records.first().and_then(|r| r.time),
+            last_time: records.last().and_then(|r| r.time),
+            records,
+            dropped: 0,
+            source: Source::new("previous.log"),
+        });
+        b.finish()
+    }
+
+    fn finding(ev: &Evidence, cause: CauseId) -> Option<crate::diagnose::Finding> {
+        let d = crate::diagnose::diagnose(ev, &crate::diagnose::DiagnoseOptions::default());
+        d.workloads[0]
+            .findings
+            .iter()
+            .find(|f| f.cause == cause)
+            .cloned()
+    }
+
+    #[test]
+    fn a_sync_slower_than_the_budget_is_a_startup_problem() {
+        let ev = with_log(
+            vec![
+                timed(0, "Registering 8 informers", 1),
+                timed(1, "Starting informers...", 2),
+                timed(48, "Starting controllers...", 3),
+            ],
+            false,
+        );
+        let f = finding(&ev, CauseId::StartupExceedsProbeBudget).expect("start-up finding");
+        assert!(
+            f.evidence
+                .iter()
+                .any(|c| c.text.contains("48 s") && c.source.line == Some(3)),
+            "{f:#?}"
+        );
+        assert!(
+            f.title.contains("48 s") && f.title.contains("30 s"),
+            "{}",
+            f.title
+        );
+    }
+
+    #[test]
+    fn a_fast_sync_speaks_against_a_startup_problem() {
+        let ev = with_log(
+            vec![
+                timed(0, "Starting informers...", 1),
+                timed(3, "Starting controllers...", 2),
+                timed(4, "Started workers", 3),
+            ],
+            true,
+        );
+        // Nothing supports a start-up problem, so no such finding; and the
+        // log stopping quietly after work began points at an outside kill.
+        assert!(finding(&ev, CauseId::StartupExceedsProbeBudget).is_none());
+        let load = finding(&ev, CauseId::ProbeTimeoutUnderLoad).expect("a quiet end after a kill");
+        assert!(
+            load.evidence
+                .iter()
+                .any(|c| c.text.contains("ends without an error")),
+            "{load:#?}"
+        );
+    }
+
+    #[test]
+    fn a_sync_aborted_by_the_kill_is_a_startup_problem() {
+        let ev = with_log(
+            vec![
+                timed(0, "Starting informers...", 1),
+                timed(29, "Failed to start informers", 2),
+            ],
+            true,
+        );
+        let f = finding(&ev, CauseId::StartupExceedsProbeBudget).expect("start-up finding");
+        assert!(
+            f.evidence.iter().any(|c| c.text.contains("never got past")),
+            "{f:#?}"
+        );
+        assert!(f.chain.iter().any(|c| c.contains("aborts the cache sync")));
+    }
+
     #[test]
     fn parses_queue_traces() {
         let t = queue_trace(&rec("Trace[1203554871]: \"DeltaFIFO Pop Process\" ID:shop/checkout-7f3kq-ingress,Depth:81,Reason:slow event handlers blocking the queue (12-Apr-2024 09:14:07.270) (total time: 110ms):")).unwrap();
