@@ -24,6 +24,8 @@ pub struct EvidenceBuilder {
     pods_by_name: HashMap<String, Vec<usize>>,
     /// Log records kept across all streams (see [`LOG_BUDGET`]).
     kept_log_records: usize,
+    /// Whether the streams held so far have been compacted.
+    logs_compacted: bool,
     event_index: HashMap<EventKey, usize>,
     stats: BTreeMap<String, u64>,
     log_records: u64,
@@ -383,19 +385,31 @@ impl EvidenceBuilder {
                 .and_then(|p| pod_index.get(&(p.namespace.clone(), p.name.clone())))
                 .is_some_and(|&i| pod_looks_healthy(&pods[i]))
         };
-        let mut kept = 0;
-        for l in self.ev.logs.iter_mut().chain(incoming) {
+        let mut compact = |l: &mut LogStream| {
+            let before = l.records.len();
             let cap = if healthy(l) {
                 HEALTHY_RECORDS_PER_STREAM
             } else {
                 cap
             };
-            if l.records.len() > cap {
+            if before > cap {
                 compact_stream(l, cap);
             }
-            kept += l.records.len();
+            before - l.records.len()
+        };
+        // The streams already held are compacted once, when the budget is first
+        // exceeded; after that only each new stream is, so reading stays linear.
+        let mut freed = 0;
+        if !self.logs_compacted {
+            self.logs_compacted = true;
+            for l in self.ev.logs.iter_mut() {
+                freed += compact(l);
+            }
         }
-        self.kept_log_records = kept;
+        if let Some(l) = incoming {
+            freed += compact(l);
+        }
+        self.kept_log_records -= freed;
     }
 
     /// Records what was understood of one input.
@@ -426,7 +440,7 @@ impl EvidenceBuilder {
 }
 
 /// Log records kept across all streams before streams are compacted.
-pub const LOG_BUDGET: usize = 200_000;
+pub const LOG_BUDGET: usize = 100_000;
 /// No stream is compacted below this many records...
 const MIN_RECORDS_PER_STREAM: usize = 16;
 /// ...except the logs of pods known to be healthy.
