@@ -937,6 +937,28 @@ impl Evidence {
         })
     }
 
+    /// When a Lease was observed: the latest renewal among the Leases read from
+    /// the same input (a `kubectl get lease` output is taken at one moment,
+    /// and healthy holders renew every few seconds), else when the evidence
+    /// was taken. A lease whose renewal is older than this by more than its
+    /// duration was left to expire.
+    pub fn lease_observed_at(&self, l: &Lease) -> Option<Timestamp> {
+        self.leases
+            .iter()
+            .filter(|o| o.source.origin == l.source.origin)
+            .filter_map(|o| o.renew_time)
+            .max()
+            .or(self.taken_at)
+    }
+
+    /// Whether a Lease was left to expire (see [`Evidence::lease_observed_at`]).
+    pub fn lease_expired(&self, l: &Lease) -> Option<bool> {
+        let now = self.lease_observed_at(l)?;
+        let renew = l.renew_time?;
+        let d = jiff::SignedDuration::from_secs(i64::from(l.duration_seconds?));
+        Some(now.duration_since(renew) > d)
+    }
+
     /// Total count of a kind (as in [`CountKey::kind`]) across namespaces.
     pub fn count_of(&self, kind: &str) -> u64 {
         self.counts

@@ -182,13 +182,16 @@ pub fn timeline(ev: &Evidence) -> Vec<Moment> {
             ),
             l.source.clone(),
         );
+        // A lease renewed on time is routine; one left to expire is a moment.
+        let stale = ev.lease_expired(l).unwrap_or(true);
         push(
-            l.renew_time.map(TimeRef::At),
+            l.renew_time.filter(|_| stale).map(TimeRef::At),
             MomentKind::LeaseRenewed,
             subject,
             format!(
-                "last renewed by {holder} (duration {}s)",
-                l.duration_seconds.unwrap_or(0)
+                "last renewed by {holder} (duration {})",
+                l.duration_seconds
+                    .map_or("unknown".to_owned(), |d| format!("{d}s"))
             ),
             l.source.clone(),
         );

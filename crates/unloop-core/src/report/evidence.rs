@@ -167,20 +167,18 @@ pub fn render(ev: &Evidence, detail: Detail, st: &Style) -> String {
     if !t.is_empty() {
         out.push('\n');
         let _ = writeln!(out, "{}", st.paint(Tone::Bold, "Timeline"));
-        for m in t.iter().take(MAX_TIMELINE) {
+        // The latest moments are the ones around the incident.
+        let skip = t.len().saturating_sub(MAX_TIMELINE);
+        if skip > 0 {
+            let _ = writeln!(out, "  ... {skip} earlier moments (see -o json)");
+        }
+        for m in &t[skip..] {
             let when = match m.resolved {
                 Some(ts) => ts.strftime("%m-%d %H:%M:%S").to_string(),
                 None => m.at.to_string(),
             };
             let text = format!("{when}  {}  {}", m.subject, m.detail);
             let _ = writeln!(out, "{}", st.wrap(&text, "  ", "                   "));
-        }
-        if t.len() > MAX_TIMELINE {
-            let _ = writeln!(
-                out,
-                "  ... and {} more moments (see -o json)",
-                t.len() - MAX_TIMELINE
-            );
         }
     }
     out

@@ -104,8 +104,10 @@ impl Rule for LeaderElection {
         }
 
         let leases = self.relevant_leases(cx);
-        let now = cx.now;
         for l in &leases {
+            // Judged against when the Lease list was taken, not the newest
+            // moment anywhere in the evidence.
+            let now = cx.ev.lease_observed_at(l).or(cx.now);
             let name = format!(
                 "{}/{}",
                 l.meta.namespace.as_deref().unwrap_or(""),
@@ -123,7 +125,7 @@ impl Rule for LeaderElection {
                         0.2,
                         Citation::new(
                             format!(
-                                "Lease {name} last renewed {} before the snapshot, beyond its {dur} s duration (holder {})",
+                                "Lease {name} last renewed {} before the Leases were read, beyond its {dur} s duration (holder {})",
                                 secs(since),
                                 l.holder.as_deref().unwrap_or("?")
                             ),
