@@ -385,7 +385,7 @@ impl EvidenceBuilder {
                 .and_then(|p| pod_index.get(&(p.namespace.clone(), p.name.clone())))
                 .is_some_and(|&i| pod_looks_healthy(&pods[i]))
         };
-        let mut compact = |l: &mut LogStream| {
+        let compact = |l: &mut LogStream| {
             let before = l.records.len();
             let cap = if healthy(l) {
                 HEALTHY_RECORDS_PER_STREAM
