@@ -19,6 +19,8 @@ pub enum Command {
     Evidence(EvidenceArgs),
     /// Find the troubled workloads and explain, for each, why; then plan the fix.
     Diagnose(DiagnoseArgs),
+    /// Serve the inputs as a live Kubernetes API on 127.0.0.1 (for kubectl, k9s, kube-rs).
+    Replay(ReplayArgs),
 }
 
 /// Inputs shared by the commands that read evidence.
@@ -95,4 +97,18 @@ pub enum DiagnoseFormat {
     Json,
     /// Markdown for a ticket.
     Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Files or directories (read recursively): cluster-info dumps, `kubectl get
+    /// -o yaml|json` output, `<pod>.log` and `<pod>-previous.log` files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Write a kubeconfig for the server here (context `unloop-replay`).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig_out: Option<PathBuf>,
 }

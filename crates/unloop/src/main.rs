@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         cli::Command::Evidence(args) => commands::evidence::run(args),
         cli::Command::Diagnose(args) => commands::diagnose::run(args),
+        cli::Command::Replay(args) => commands::replay::run(args),
     };
     match result {
         Ok(code) => code,

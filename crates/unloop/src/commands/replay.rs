@@ -1,0 +1,51 @@
+//! `unloop replay`: serve the inputs as a Kubernetes API until Ctrl-C.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use unloop_replay::kubeconfig::{CONTEXT, write_kubeconfig};
+use unloop_replay::{Options, Replay};
+
+use crate::cli::ReplayArgs;
+
+pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
+    let replay = Replay::load(&args.paths, Options::default());
+    for note in &replay.notes {
+        eprintln!("unloop: note: {note}");
+    }
+    // The synthesized `default` namespace alone is not a snapshot.
+    if replay.loaded <= 1 {
+        bail!("no Kubernetes object could be read from the inputs");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let listener = unloop_replay::bind(args.port).await?;
+        let addr = listener.local_addr().context("reading the bound address")?;
+        let url = format!("http://{addr}");
+        println!(
+            "Serving {} objects from the snapshot at {url} (Kubernetes {})",
+            replay.loaded, replay.git_version
+        );
+        if let Some(path) = &args.kubeconfig_out {
+            write_kubeconfig(path, &url)?;
+            println!(
+                "Kubeconfig written to {} (context {CONTEXT}): KUBECONFIG={} kubectl get pods -A",
+                path.display(),
+                path.display()
+            );
+        } else {
+            println!("kubectl --server {url} get pods -A");
+        }
+        println!("Press Ctrl-C to stop.");
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        unloop_replay::serve(Arc::new(replay), listener, shutdown).await?;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
