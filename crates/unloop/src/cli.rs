@@ -21,6 +21,43 @@ pub enum Command {
     Diagnose(DiagnoseArgs),
     /// Serve the inputs as a live Kubernetes API on 127.0.0.1 (for kubectl, k9s, kube-rs).
     Replay(ReplayArgs),
+    /// Knative Revision garbage collection with Knative's own semantics.
+    #[command(subcommand)]
+    Gc(GcCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GcCommand {
+    /// Show what config-gc would delete and keep, per Configuration, and why.
+    Plan(GcPlanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GcPlanArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub term: TermArgs,
+    /// A file holding the config-gc ConfigMap (YAML or JSON) to use instead of the one in PATH.
+    #[arg(long, value_name = "FILE")]
+    pub config_gc: Option<PathBuf>,
+    /// What-if: override a config-gc key, e.g. `--set max-non-active-revisions=50` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Reference time (RFC 3339); default: when the evidence was taken.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = GcFormat::Text)]
+    pub output: GcFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GcFormat {
+    /// A summary table, the traps, and why Revisions are kept.
+    Text,
+    /// Every Revision considered: namespace, name, configuration, action and reason.
+    Json,
 }
 
 /// Inputs shared by the commands that read evidence.

@@ -126,3 +126,45 @@ fn evidence_reports_kinds_and_secret_free_json() {
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["inputs"][0]["kind"], "container-log");
 }
+
+#[test]
+fn gc_plan_answers_what_if_questions() {
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/net-istio-crashloop"
+    );
+    let deletions = |extra: &[&str]| -> usize {
+        let mut args = vec!["gc", "plan", "-o", "json", example];
+        args.extend_from_slice(extra);
+        let out = unloop(&args, None);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let all: Vec<&serde_json::Value> = v["configurations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["decisions"].as_array().unwrap())
+            .collect();
+        for d in &all {
+            for key in ["namespace", "name", "action", "reason"] {
+                assert!(d[key].is_string(), "{key} missing in {d}");
+            }
+        }
+        all.iter().filter(|d| d["action"] == "delete").count()
+    };
+    let defaults = deletions(&[]);
+    let tight = deletions(&[
+        "--set",
+        "max-non-active-revisions=5",
+        "--set",
+        "min-non-active-revisions=2",
+    ]);
+    assert!(tight > defaults * 10, "{defaults} -> {tight}");
+    let bad = unloop(&["gc", "plan", example, "--set", "max-revisions=3"], None);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -2,6 +2,7 @@
 //! of the evidence itself. Renderers only print: they never decide anything.
 
 pub mod evidence;
+pub mod gc;
 pub mod markdown;
 pub mod style;
 pub mod text;
