@@ -150,7 +150,7 @@ pub fn render(plan: &GcPlan, st: &Style) -> String {
     }
     if !kept.is_empty() {
         let mut kept: Vec<_> = kept.into_iter().collect();
-        kept.sort_by(|a, b| b.1.cmp(&a.1));
+        kept.sort_by_key(|k| std::cmp::Reverse(k.1));
         let text = kept
             .iter()
             .map(|(r, n)| format!("{r} {}", thousands(*n)))
