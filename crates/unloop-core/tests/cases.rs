@@ -263,6 +263,14 @@ fn check(expected: &Expected, d: &Diagnosis) -> Result<String, Vec<String>> {
                         "verdict unknown must list missing evidence, `missing` is empty".into(),
                     );
                 }
+                // The crashed run's log is the first thing anyone needs.
+                if !w
+                    .missing
+                    .iter()
+                    .any(|m| m.command.contains("logs --previous"))
+                {
+                    why.push("verdict unknown must ask for `kubectl logs --previous`".into());
+                }
             }
         },
         Primary::Cause(p) => match first {

@@ -730,6 +730,21 @@ fn ask_for_previous_logs(cx: &Context<'_>, out: &mut Signals) {
     };
     let ns = cx.ns_flag();
     if restarting.is_empty() {
+        // Pods known only from a `kubectl get pods` row name no container.
+        let row_only: Vec<&Pod> = cx
+            .pods()
+            .filter(|p| p.containers.is_empty() && p.row.as_ref().is_some_and(|r| r.restarts > 0))
+            .collect();
+        if !row_only.is_empty() && !have_logs {
+            for p in row_only.into_iter().take(3) {
+                out.missing(
+                    None,
+                    what,
+                    format!("kubectl logs --previous{ns} {}", p.meta.name),
+                );
+            }
+            return;
+        }
         if !cx.subject.pods.is_empty() || have_logs {
             return;
         }
