@@ -65,6 +65,18 @@ pub enum Action {
     Manual,
 }
 
+impl Action {
+    /// [`Action::PatchWorkload`] of the workload `kind` `namespace/name`.
+    pub fn patch_workload(kind: &str, namespace: &str, name: &str, patch: String) -> Action {
+        Action::PatchWorkload {
+            kind: kind.to_owned(),
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            patch,
+        }
+    }
+}
+
 /// One step of the plan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlanStep {

@@ -283,12 +283,7 @@ fn secret_filter(cx: &Context<'_>) -> Option<PlanStep> {
                 w.name,
                 thousands(secrets)
             ),
-            Action::PatchWorkload {
-                kind: w.kind.clone(),
-                namespace: ns.clone(),
-                name: w.name.clone(),
-                patch: patch.clone(),
-            },
+            Action::patch_workload(&w.kind, &ns, &w.name, patch.clone()),
         )
         .command(format!(
             "kubectl set env deployment/{} -n {ns} -c {container} {env}=true",

@@ -11,6 +11,7 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
+use serde::Serialize;
 
 use crate::diagnose::finding::{Finding, Relation};
 use crate::diagnose::knowledge::messages::Hit;
@@ -52,6 +53,56 @@ impl Target {
         self.node.as_deref().unwrap_or("<node>")
     }
 
+    /// Where the containers sit in the object `res()` names.
+    fn pod_spec_path(&self) -> &'static str {
+        if self.patchable() {
+            ".template.spec"
+        } else {
+            ""
+        }
+    }
+
+    fn rollout_restart(&self) -> String {
+        format!(
+            "kubectl rollout restart {} -n {}",
+            self.res(),
+            self.namespace
+        )
+    }
+
+    fn edit(&self) -> String {
+        format!("kubectl edit {} -n {}", self.res(), self.namespace)
+    }
+
+    fn patch_action(&self, patch: String) -> Action {
+        Action::patch_workload(&self.kind, &self.namespace, &self.name, patch)
+    }
+
+    /// A JSON patch that replaces the args of the template's container
+    /// `index`, as the step's command, patch and action.
+    fn replace_args(&self, step: PlanStep, index: usize, args: &[impl Serialize]) -> PlanStep {
+        let value = serde_json::to_string(args).unwrap_or_default();
+        let patch = format!(
+            "[{{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/{index}/args\",\"value\":{value}}}]"
+        );
+        let mut step = step
+            .command(format!(
+                "kubectl patch {} -n {} --type=json -p '{patch}'",
+                self.res(),
+                self.namespace
+            ))
+            .patch(patch.clone());
+        step.action = self.patch_action(patch);
+        step
+    }
+
+    /// The image of the target container, or `placeholder`.
+    fn image(&self, cx: &Context<'_>, placeholder: &str) -> String {
+        cx.container_spec(&self.container)
+            .and_then(|s| s.image.clone())
+            .unwrap_or_else(|| placeholder.to_owned())
+    }
+
     fn restart_and_watch(&self) -> String {
         if self.patchable() {
             format!(
@@ -76,11 +127,7 @@ impl Target {
             "kubectl get {} -n {} -o jsonpath='{{.spec{}.containers[?(@.name==\"{}\")].{field}}}'",
             self.res(),
             self.namespace,
-            if self.patchable() {
-                ".template.spec"
-            } else {
-                ""
-            },
+            self.pod_spec_path(),
             self.container
         )
     }
@@ -145,9 +192,11 @@ pub fn steps(cx: &Context<'_>, f: &Finding) -> Vec<PlanStep> {
             x.hit.cause() == f.cause || x.hit.pattern.also.iter().any(|(c, _)| *c == f.cause)
         })
         .collect();
-    let mut best: Vec<&Found> = found.iter().collect();
-    best.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-    let hit = best.first().map(|x| &x.hit);
+    // The heaviest hit; among equals, the first found.
+    let hit = found
+        .iter()
+        .min_by(|a, b| b.weight.total_cmp(&a.weight))
+        .map(|x| &x.hit);
     let t = target(cx, &found);
     match f.cause {
         CauseId::RbacForbidden => rbac(&t, hit),
@@ -257,7 +306,7 @@ fn rbac(t: &Target, hit: Option<&Hit>) -> Vec<PlanStep> {
         )
         .command(create_role)
         .command(create_binding)
-        .command(format!("kubectl rollout restart {} -n {}", t.res(), t.namespace))
+        .command(t.rollout_restart())
         .patch(patch)
         .verify(format!("`{can_i}` prints yes"))
         .verify(t.no_more_restarts()),
@@ -291,10 +340,7 @@ fn missing_crd(cx: &Context<'_>, t: &Target, hit: Option<&Hit>) -> Vec<PlanStep>
         .or_else(|| kind.map(plural))
         .unwrap_or_else(|| "<plural>".to_owned());
     let crd = format!("{plural}.{group}");
-    let image = cx
-        .container_spec(&t.container)
-        .and_then(|s| s.image.clone())
-        .unwrap_or_else(|| "<controller image>".to_owned());
+    let image = t.image(cx, "<controller image>");
     let what = match (kind, gv) {
         (Some(k), Some(gv)) => format!("{k} ({gv})"),
         _ => "the kind the controller watches".to_owned(),
@@ -325,7 +371,7 @@ fn missing_crd(cx: &Context<'_>, t: &Target, hit: Option<&Hit>) -> Vec<PlanStep>
         .command(format!(
             "kubectl apply --server-side -f <the {plural} CRD manifest of the release that ships {image}>"
         ))
-        .command(format!("kubectl rollout restart {} -n {}", t.res(), t.namespace))
+        .command(t.rollout_restart())
         .verify(format!(
             "kubectl get crd {crd} -o jsonpath='{{.spec.versions[*].name}}' lists {version}"
         ))
@@ -377,27 +423,11 @@ fn bad_config(cx: &Context<'_>, t: &Target, hit: Option<&Hit>) -> Vec<PlanStep> 
                 })
                 .collect();
             if kept.len() < args.len() && t.patchable() {
-                let value = serde_json::to_string(&kept).unwrap_or_default();
-                let patch = format!(
-                    "[{{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/{index}/args\",\"value\":{value}}}]"
-                );
-                step = step
-                    .command(format!(
-                        "kubectl patch {} -n {} --type=json -p '{patch}'",
-                        t.res(),
-                        t.namespace
-                    ))
-                    .patch(patch.clone());
-                step.action = Action::PatchWorkload {
-                    kind: t.kind.clone(),
-                    namespace: t.namespace.clone(),
-                    name: t.name.clone(),
-                    patch,
-                };
+                step = t.replace_args(step, index, &kept);
             }
         }
         if step.commands.is_empty() {
-            step = step.command(format!("kubectl edit {} -n {}", t.res(), t.namespace));
+            step = step.command(t.edit());
         }
         out.push(
             step.command(t.restart_and_watch())
@@ -435,7 +465,7 @@ fn bad_config(cx: &Context<'_>, t: &Target, hit: Option<&Hit>) -> Vec<PlanStep> 
                 Action::Manual,
             )
             .command(format!("kubectl get configmap -n {} -o name", t.namespace))
-            .command(format!("kubectl edit {} -n {}", t.res(), t.namespace))
+            .command(t.edit())
             .command(t.restart_and_watch())
             .verify(t.no_more_restarts()),
         );
@@ -575,7 +605,7 @@ fn missing_dependency(t: &Target, hit: Option<&Hit>) -> Vec<PlanStep> {
             "The process checks its dependencies only at start; once they exist, a restart picks them up without waiting for the next back-off.",
             Action::Manual,
         )
-        .command(format!("kubectl rollout restart {} -n {}", t.res(), t.namespace))
+        .command(t.rollout_restart())
         .command(t.restart_and_watch())
         .verify(t.no_more_restarts()),
     ]
@@ -682,11 +712,7 @@ fn tls(t: &Target, hit: Option<&Hit>) -> Vec<PlanStep> {
     }
     out.push(
         recover
-            .command(format!(
-                "kubectl rollout restart {} -n {}",
-                t.res(),
-                t.namespace
-            ))
+            .command(t.rollout_restart())
             .verify(t.no_more_restarts()),
     );
     out
@@ -724,7 +750,7 @@ fn dns(t: &Target, hit: Option<&Hit>) -> Vec<PlanStep> {
             "Correct a mistyped or wrongly qualified name in the configuration, or bring CoreDNS back (it must be Running and reachable on the cluster DNS Service IP).",
             Action::Manual,
         )
-        .command(format!("kubectl rollout restart {} -n {}", t.res(), t.namespace))
+        .command(t.rollout_restart())
         .command(t.restart_and_watch())
         .verify(t.no_more_restarts()),
     ]
@@ -749,10 +775,7 @@ fn panic(cx: &Context<'_>, t: &Target, f: &Finding) -> Vec<PlanStep> {
             .verify("the panic message quotes the error the other steps fix".to_owned()),
         ];
     }
-    let image = cx
-        .container_spec(&t.container)
-        .and_then(|s| s.image.clone())
-        .unwrap_or_else(|| "<image>".to_owned());
+    let image = t.image(cx, "<image>");
     let mut out = vec![PlanStep::new(
         Phase::Confirm,
         c,
@@ -827,27 +850,11 @@ fn port(cx: &Context<'_>, t: &Target, hit: Option<&Hit>) -> Vec<PlanStep> {
             let mut args = spec.args.clone();
             let cut = args[i].len() - needle.len();
             args[i] = format!("{}:{free}", &args[i][..cut]);
-            let value = serde_json::to_string(&args).unwrap_or_default();
-            let patch = format!(
-                "[{{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/{idx}/args\",\"value\":{value}}}]"
-            );
-            recover = recover
-                .command(format!(
-                    "kubectl patch {} -n {} --type=json -p '{patch}'",
-                    t.res(),
-                    t.namespace
-                ))
-                .patch(patch.clone());
-            recover.action = Action::PatchWorkload {
-                kind: t.kind.clone(),
-                namespace: t.namespace.clone(),
-                name: t.name.clone(),
-                patch,
-            };
+            recover = t.replace_args(recover, idx, &args);
         }
     }
     if recover.commands.is_empty() {
-        recover = recover.command(format!("kubectl edit {} -n {}", t.res(), t.namespace));
+        recover = recover.command(t.edit());
     }
     out.push(
         recover
@@ -860,10 +867,7 @@ fn port(cx: &Context<'_>, t: &Target, hit: Option<&Hit>) -> Vec<PlanStep> {
 
 fn exec(cx: &Context<'_>, t: &Target, hit: Option<&Hit>) -> Vec<PlanStep> {
     let c = CauseId::ExecFormatError;
-    let image = cx
-        .container_spec(&t.container)
-        .and_then(|s| s.image.clone())
-        .unwrap_or_else(|| "<image>".to_owned());
+    let image = t.image(cx, "<image>");
     let id = hit.map_or("", |h| h.pattern.id);
     let mut out = vec![
         PlanStep::new(
@@ -897,12 +901,7 @@ fn exec(cx: &Context<'_>, t: &Target, hit: Option<&Hit>) -> Vec<PlanStep> {
                 t.res(),
                 t.namespace
             ));
-            step.action = Action::PatchWorkload {
-                kind: t.kind.clone(),
-                namespace: t.namespace.clone(),
-                name: t.name.clone(),
-                patch,
-            };
+            step.action = t.patch_action(patch);
         }
         out.push(
             step.command(t.restart_and_watch())
@@ -920,7 +919,7 @@ fn exec(cx: &Context<'_>, t: &Target, hit: Option<&Hit>) -> Vec<PlanStep> {
                 format!("The image has no runnable {cmd}: fix the container's command/args, or the image's ENTRYPOINT (a wrong path, CRLF line endings in a script, a missing shell in a distroless image)."),
                 Action::Manual,
             )
-            .command(format!("kubectl edit {} -n {}", t.res(), t.namespace))
+            .command(t.edit())
             .command(t.restart_and_watch())
             .verify(t.no_more_restarts()),
         );
@@ -954,7 +953,7 @@ fn filesystem(t: &Target, hit: Option<&Hit>) -> Vec<PlanStep> {
         "kubectl get {} -n {} -o jsonpath='{{.spec{}.securityContext}}'",
         t.res(),
         t.namespace,
-        if t.patchable() { ".template.spec" } else { "" }
+        t.pod_spec_path()
     ))
     .verify(if read_only {
         "readOnlyRootFilesystem is true and no volume covers the path".to_owned()
@@ -1005,12 +1004,7 @@ fn filesystem(t: &Target, hit: Option<&Hit>) -> Vec<PlanStep> {
                 t.namespace,
                 t.container
             ));
-            step.action = Action::PatchWorkload {
-                kind: t.kind.clone(),
-                namespace: t.namespace.clone(),
-                name: t.name.clone(),
-                patch,
-            };
+            step.action = t.patch_action(patch);
         }
         out.push(
             step.command(t.restart_and_watch())
@@ -1034,7 +1028,7 @@ fn filesystem(t: &Target, hit: Option<&Hit>) -> Vec<PlanStep> {
                 t.container,
                 path.unwrap_or("<path>")
             ))
-            .command(format!("kubectl edit {} -n {}", t.res(), t.namespace))
+            .command(t.edit())
             .patch(patch)
             .verify(t.no_more_restarts()),
         );
@@ -1109,7 +1103,7 @@ fn throttled(t: &Target) -> Vec<PlanStep> {
             "Most controllers expose client-go's rate limits as flags (often --kube-api-qps / --kube-api-burst); doubling them shortens start-up when the API server has headroom. If APF rejects requests, the server is the bottleneck instead.",
             Action::Manual,
         )
-        .command(format!("kubectl edit {} -n {}", t.res(), t.namespace))
+        .command(t.edit())
         .verify("throttling lines become rare and start-up completes".to_owned()),
     ]
 }
@@ -1183,12 +1177,7 @@ fn oom(cx: &Context<'_>, t: &Target) -> Vec<PlanStep> {
             "spec:\n  template:\n    spec:\n      containers:\n      - name: {container}\n        resources:\n          limits:\n            memory: {new}\n"
         );
         step = step.patch(patch.clone());
-        step.action = Action::PatchWorkload {
-            kind: t.kind.clone(),
-            namespace: t.namespace.clone(),
-            name: t.name.clone(),
-            patch,
-        };
+        step.action = t.patch_action(patch);
     }
     out.push(
         step.command(t.restart_and_watch())

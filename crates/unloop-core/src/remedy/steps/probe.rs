@@ -205,12 +205,7 @@ pub fn cpu_steps(cx: &Context<'_>, f: &Finding) -> Vec<PlanStep> {
                     ""
                 }
             ),
-            Action::PatchWorkload {
-                kind: t.kind.clone(),
-                namespace: t.namespace.clone(),
-                name: t.name.clone(),
-                patch: patch.clone(),
-            },
+            Action::patch_workload(&t.kind, &t.namespace, &t.name, patch.clone()),
         )
         .command(format!(
             "kubectl set resources {}/{} -n {} -c {} --limits=cpu={} --requests=cpu={}",
@@ -336,12 +331,7 @@ fn prevention(
             cause,
             title,
             format!("{why} GitOps users: make the same change in the manifest instead."),
-            Action::PatchWorkload {
-                kind: t.kind.clone(),
-                namespace: t.namespace.clone(),
-                name: t.name.clone(),
-                patch: patch.clone(),
-            },
+            Action::patch_workload(&t.kind, &t.namespace, &t.name, patch.clone()),
         )
         .command(format!(
             "kubectl patch {} {} -n {} --type strategic --patch-file unloop-probe-patch.yaml",
