@@ -65,7 +65,11 @@ fn most_shared_cases_rank_the_settled_cause_first() {
             .iter()
             .filter(|d| d.level == DiagnosticLevel::Error)
             .collect();
-        assert!(errors.is_empty(), "{}: read with errors: {errors:?}", dir.display());
+        assert!(
+            errors.is_empty(),
+            "{}: read with errors: {errors:?}",
+            dir.display()
+        );
         let d = diagnose(&ev, &DiagnoseOptions::default());
         let top: Option<(CauseId, f64, String)> = d
             .workloads
