@@ -257,4 +257,42 @@ pub(crate) mod tests_support {
             source: Source::new("events.json").at_line(1),
         }
     }
+
+    /// The previous run's log of the [`crashing_pod`]'s container, read from
+    /// `logs.txt`.
+    pub fn previous_log(format: LogFormat, records: Vec<LogRecord>) -> LogStream {
+        LogStream {
+            pod: Some(ObjectRef::new("Pod", Some("ns"), "ctl-5d9c7f6b8-x2kqp")),
+            container: Some("controller".into()),
+            run: ContainerRun::Previous,
+            format,
+            total_records: records.len() as u64,
+            first_time: records.first().and_then(|r| r.time),
+            last_time: records.last().and_then(|r| r.time),
+            records,
+            dropped: 0,
+            source: Source::new("logs.txt"),
+        }
+    }
+
+    /// A [`previous_log`] of untimed `(severity, message)` lines.
+    pub fn previous_log_lines(format: LogFormat, lines: &[(Severity, &str)]) -> LogStream {
+        let records = lines
+            .iter()
+            .zip(1..)
+            .map(|(&(severity, message), line)| LogRecord {
+                time: None,
+                year_inferred: false,
+                severity,
+                logger: None,
+                message: message.into(),
+                fields: Vec::new(),
+                caller: None,
+                format,
+                line,
+                continuation: Vec::new(),
+            })
+            .collect();
+        previous_log(format, records)
+    }
 }

@@ -489,33 +489,7 @@ mod tests {
             b.add_event(kubelet_event("ctl-5d9c7f6b8-x2kqp", r, m, *n));
         }
         if !log.is_empty() {
-            b.add_log(LogStream {
-                pod: Some(ObjectRef::new("Pod", Some("ns"), "ctl-5d9c7f6b8-x2kqp")),
-                container: Some("controller".into()),
-                run: ContainerRun::Previous,
-                format: LogFormat::KlogText,
-                records: log
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (s, m))| LogRecord {
-                        time: None,
-                        year_inferred: false,
-                        severity: *s,
-                        logger: None,
-                        message: (*m).into(),
-                        fields: Vec::new(),
-                        caller: None,
-                        format: LogFormat::KlogText,
-                        line: i as u32 + 1,
-                        continuation: Vec::new(),
-                    })
-                    .collect(),
-                total_records: log.len() as u64,
-                dropped: 0,
-                first_time: None,
-                last_time: None,
-                source: Source::new("logs.txt"),
-            });
+            b.add_log(previous_log_lines(LogFormat::KlogText, log));
         }
         b.finish()
     }

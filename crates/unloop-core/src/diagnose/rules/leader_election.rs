@@ -212,33 +212,8 @@ mod tests {
     use crate::evidence::*;
 
     fn log(lines: &[&str]) -> LogStream {
-        LogStream {
-            pod: Some(ObjectRef::new("Pod", Some("ns"), "ctl-5d9c7f6b8-x2kqp")),
-            container: Some("controller".into()),
-            run: ContainerRun::Previous,
-            format: LogFormat::Json,
-            records: lines
-                .iter()
-                .enumerate()
-                .map(|(i, m)| LogRecord {
-                    time: None,
-                    year_inferred: false,
-                    severity: Severity::Info,
-                    logger: None,
-                    message: (*m).into(),
-                    fields: vec![],
-                    caller: None,
-                    format: LogFormat::Json,
-                    line: i as u32 + 1,
-                    continuation: vec![],
-                })
-                .collect(),
-            total_records: lines.len() as u64,
-            dropped: 0,
-            first_time: None,
-            last_time: None,
-            source: Source::new("prev.log"),
-        }
+        let lines: Vec<(Severity, &str)> = lines.iter().map(|m| (Severity::Info, *m)).collect();
+        previous_log_lines(LogFormat::Json, &lines)
     }
 
     #[test]

@@ -811,21 +811,6 @@ mod tests {
         }
     }
 
-    fn stream(records: Vec<LogRecord>) -> LogStream {
-        LogStream {
-            pod: Some(ObjectRef::new("Pod", Some("ns"), "ctl-5d9c7f6b8-x2kqp")),
-            container: Some("controller".into()),
-            run: ContainerRun::Previous,
-            format: LogFormat::Json,
-            total_records: records.len() as u64,
-            records,
-            dropped: 0,
-            first_time: None,
-            last_time: None,
-            source: Source::new("logs.txt"),
-        }
-    }
-
     /// The crash-looping pod of the shared test support, exiting with `exit`,
     /// with these log records and kubelet events.
     fn evidence(exit: i32, records: Vec<LogRecord>, events: &[(&str, &str, u32)]) -> Evidence {
@@ -849,7 +834,7 @@ mod tests {
             ));
         }
         if !records.is_empty() {
-            b.add_log(stream(records));
+            b.add_log(previous_log(LogFormat::Json, records));
         }
         b.finish()
     }
@@ -1444,7 +1429,7 @@ mod tests {
                 ..Default::default()
             });
             b.add_pod(pod);
-            let mut l = stream(vec![rec(1, Severity::Error, line, &[])]);
+            let mut l = previous_log(LogFormat::Json, vec![rec(1, Severity::Error, line, &[])]);
             l.container = Some(log_container.into());
             b.add_log(l);
             b.finish()

@@ -1218,33 +1218,7 @@ mod tests {
         });
         edit(&mut pod);
         b.add_pod(pod);
-        b.add_log(LogStream {
-            pod: Some(ObjectRef::new("Pod", Some("ns"), "ctl-5d9c7f6b8-x2kqp")),
-            container: Some("controller".into()),
-            run: ContainerRun::Previous,
-            format: LogFormat::KlogText,
-            records: lines
-                .iter()
-                .enumerate()
-                .map(|(i, (s, m))| LogRecord {
-                    time: None,
-                    year_inferred: false,
-                    severity: *s,
-                    logger: None,
-                    message: (*m).into(),
-                    fields: Vec::new(),
-                    caller: None,
-                    format: LogFormat::KlogText,
-                    line: i as u32 + 1,
-                    continuation: Vec::new(),
-                })
-                .collect(),
-            total_records: lines.len() as u64,
-            dropped: 0,
-            first_time: None,
-            last_time: None,
-            source: Source::new("logs.txt"),
-        });
+        b.add_log(previous_log_lines(LogFormat::KlogText, lines));
         b.finish()
     }
 
