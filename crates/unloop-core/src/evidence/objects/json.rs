@@ -248,7 +248,7 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
                 continue;
             }
             let v: Value = if key == "metadata" {
-                map.next_value_seed(MetadataSeed)?
+                map.next_value_seed(METADATA)?
             } else {
                 map.next_value()?
             };
@@ -390,89 +390,65 @@ impl<'de> DeserializeSeed<'de> for ItemSeed<'_, '_> {
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         let line = self.ctx.line.get();
-        let v = d.deserialize_any(ItemValue)?;
+        let v = ITEM_VALUE.deserialize(d)?;
         self.ctx.item(v, line);
         Ok(())
     }
 }
 
-/// Decodes an item as a `Value`, except `metadata.managedFields`, which is
-/// skipped unbuilt: it is often the bulk of an object and never read.
-struct ItemValue;
-
-impl<'de> Visitor<'de> for ItemValue {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a Kubernetes object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut obj = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let v = if key == "metadata" {
-                map.next_value_seed(MetadataSeed)?
-            } else {
-                map.next_value()?
-            };
-            obj.insert(key, v);
-        }
-        Ok(Value::Object(obj))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
-        Value::deserialize(de::value::SeqAccessDeserializer::new(seq))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(v.into())
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(v.into())
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(v.into())
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
+/// Decodes a `Value`, except the field at `skip` (a path of keys), which is
+/// skipped unbuilt: `metadata.managedFields` is often the bulk of an object
+/// and never read.
+#[derive(Clone, Copy)]
+struct Pruned {
+    skip: &'static [&'static str],
+    expecting: &'static str,
 }
 
-struct MetadataSeed;
+/// A list item or a document: a whole object but its managed fields.
+const ITEM_VALUE: Pruned = Pruned {
+    skip: &["metadata", "managedFields"],
+    expecting: "a Kubernetes object",
+};
 
-impl<'de> DeserializeSeed<'de> for MetadataSeed {
+/// An object's `metadata` but its managed fields.
+const METADATA: Pruned = Pruned {
+    skip: &["managedFields"],
+    expecting: "object metadata",
+};
+
+impl<'de> DeserializeSeed<'de> for Pruned {
     type Value = Value;
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(MetadataSeed)
+        d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for MetadataSeed {
+impl<'de> Visitor<'de> for Pruned {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("object metadata")
+        f.write_str(self.expecting)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut obj = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if key == "managedFields" {
-                map.next_value::<de::IgnoredAny>()?;
-            } else {
-                obj.insert(key, map.next_value()?);
+            match self.skip {
+                [last] if key == *last => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+                [first, rest @ ..] if key == *first => {
+                    let inner = Pruned {
+                        skip: rest,
+                        expecting: self.expecting,
+                    };
+                    obj.insert(key, map.next_value_seed(inner)?);
+                }
+                _ => {
+                    obj.insert(key, map.next_value()?);
+                }
             }
         }
         Ok(Value::Object(obj))
