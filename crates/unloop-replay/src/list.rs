@@ -25,6 +25,10 @@ pub struct ContinueToken {
     pub rv: u64,
     pub ns: String,
     pub name: String,
+    /// Items served before the next page (lets an unfiltered list count what
+    /// remains without walking it).
+    #[serde(default)]
+    pub offset: u64,
 }
 
 impl ContinueToken {
@@ -175,26 +179,34 @@ pub fn list_page(
             }
         };
         let list_rv = at.unwrap_or(current);
+        let offset = cont.as_ref().map_or(0, |t| t.offset);
         let mut items: Vec<Arc<Value>> = Vec::new();
         let mut last: Option<ObjKey> = None;
         let mut more = false;
         let mut remaining = 0u64;
         // The real server counts what remains only when it need not filter.
         let count_rest = filter.is_empty();
+        // Unfiltered, all namespaces, at the current version: what remains is
+        // the table's size less what was served, with no need to walk it.
+        let by_size = count_rest && ns.is_none() && list_rv == current;
         let name_only = filter.fields.required("metadata.name").map(str::to_owned);
+        let everything = filter.is_empty();
         view.scan(&storage, ns, at, after.as_ref(), |k, o| {
-            if name_only.as_deref().is_some_and(|n| n != k.1) || !filter.matches(o) {
+            if !everything && (name_only.as_deref().is_some_and(|n| n != k.1) || !filter.matches(o)) {
                 return true;
             }
             if limit.is_some_and(|l| items.len() >= l) {
                 more = true;
                 remaining += 1;
-                return count_rest;
+                return count_rest && !by_size;
             }
             items.push(o.clone());
             last = Some(k.clone());
             true
         });
+        if more && by_size {
+            remaining = (view.len(&storage) as u64).saturating_sub(offset + items.len() as u64);
+        }
         let continue_token = match (more, last) {
             (true, Some((ns, name))) => Some(
                 ContinueToken {
@@ -202,6 +214,7 @@ pub fn list_page(
                     rv: list_rv,
                     ns,
                     name,
+                    offset: offset + items.len() as u64,
                 }
                 .encode(),
             ),
@@ -236,6 +249,24 @@ struct ListBody<'a> {
     api_version: &'a str,
     metadata: Value,
     items: Vec<&'a Value>,
+}
+
+/// `PartialObjectMetadata` borrowing its object's metadata.
+#[derive(Serialize)]
+struct PartialBody<'a> {
+    kind: &'static str,
+    #[serde(rename = "apiVersion")]
+    api_version: &'static str,
+    metadata: &'a Value,
+}
+
+#[derive(Serialize)]
+struct PartialListBody<'a> {
+    kind: &'static str,
+    #[serde(rename = "apiVersion")]
+    api_version: &'static str,
+    metadata: Value,
+    items: Vec<PartialBody<'a>>,
 }
 
 fn list_meta(p: &Page) -> Value {
@@ -275,12 +306,20 @@ pub fn render_page(
             serde_json::to_vec(&body).unwrap_or_default()
         }
         Shape::Metadata => {
-            let partial: Vec<Value> = page.items.iter().map(|o| meta::partial(o)).collect();
-            let body = ListBody {
-                kind: "PartialObjectMetadataList".into(),
+            let null = Value::Null;
+            let body = PartialListBody {
+                kind: "PartialObjectMetadataList",
                 api_version: "meta.k8s.io/v1",
                 metadata,
-                items: partial.iter().collect(),
+                items: page
+                    .items
+                    .iter()
+                    .map(|o| PartialBody {
+                        kind: "PartialObjectMetadata",
+                        api_version: "meta.k8s.io/v1",
+                        metadata: o.get("metadata").unwrap_or(&null),
+                    })
+                    .collect(),
             };
             serde_json::to_vec(&body).unwrap_or_default()
         }
@@ -343,6 +382,7 @@ mod tests {
             rv: 42,
             ns: "ns".into(),
             name: "a".into(),
+            offset: 7,
         };
         assert_eq!(ContinueToken::decode(&t.encode()).unwrap(), t);
         assert_eq!(ContinueToken::decode("nope").unwrap_err().code, 400);

@@ -97,10 +97,10 @@ impl RawVisitor for Loader {
             let ns = meta::namespace(&obj).to_owned();
             let created = meta::str_at(&obj, &["metadata", "creationTimestamp"]).map(str::to_owned);
             let slot = self.namespaces_used.entry(ns).or_insert(None);
-            if let Some(c) = created {
-                if slot.as_ref().is_none_or(|s| c < *s) {
-                    *slot = Some(c);
-                }
+            if let Some(c) = created
+                && slot.as_ref().is_none_or(|s| c < *s)
+            {
+                *slot = Some(c);
             }
         } else {
             meta::metadata_mut(&mut obj).remove("namespace");
@@ -108,16 +108,14 @@ impl RawVisitor for Loader {
         if kind == "Namespace" && res.group.is_empty() {
             self.namespaces_present.insert(meta::name(&obj).to_owned());
         }
-        if kind == "Node" {
-            if let Some(v) = meta::str_at(&obj, &["status", "nodeInfo", "kubeletVersion"]) {
-                if self
-                    .kubelet
-                    .as_deref()
-                    .is_none_or(|k| version_key(v) > version_key(k))
-                {
-                    self.kubelet = Some(v.to_owned());
-                }
-            }
+        if kind == "Node"
+            && let Some(v) = meta::str_at(&obj, &["status", "nodeInfo", "kubeletVersion"])
+            && self
+                .kubelet
+                .as_deref()
+                .is_none_or(|k| version_key(v) > version_key(k))
+        {
+            self.kubelet = Some(v.to_owned());
         }
         if meta::uid(&obj).is_empty() {
             let seed = format!(

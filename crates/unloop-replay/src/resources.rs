@@ -424,10 +424,11 @@ const KNATIVE: &[(&str, &str, &str, &[&str])] = &[
 pub fn plural_of(kind: &str) -> String {
     let k = kind.to_ascii_lowercase();
     let vowel = |c: char| "aeiou".contains(c);
-    if let Some(stem) = k.strip_suffix('y') {
-        if !stem.ends_with(vowel) && !stem.is_empty() {
-            return format!("{stem}ies");
-        }
+    if let Some(stem) = k.strip_suffix('y')
+        && !stem.ends_with(vowel)
+        && !stem.is_empty()
+    {
+        return format!("{stem}ies");
     }
     if ["s", "x", "z", "ch", "sh"].iter().any(|s| k.ends_with(s)) {
         return format!("{k}es");

@@ -148,10 +148,10 @@ impl LabelSelector {
 pub fn object_selector_matches(selector: &Value, obj: &Value) -> bool {
     let labels = meta::labels(obj);
     let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
-    if let Some(ml) = selector.get("matchLabels").and_then(Value::as_object) {
-        if !ml.iter().all(|(k, v)| get(k) == v.as_str()) {
-            return false;
-        }
+    if let Some(ml) = selector.get("matchLabels").and_then(Value::as_object)
+        && !ml.iter().all(|(k, v)| get(k) == v.as_str())
+    {
+        return false;
     }
     let exprs = selector.get("matchExpressions").and_then(Value::as_array);
     exprs.into_iter().flatten().all(|e| {

@@ -301,20 +301,20 @@ impl Store {
 }
 
 fn check(current: &Value, pre: &Preconditions) -> Result<(), StoreError> {
-    if let Some(rv) = pre.resource_version {
-        if meta::resource_version(current) != Some(rv) {
-            return Err(StoreError::Conflict(
+    if let Some(rv) = pre.resource_version
+        && meta::resource_version(current) != Some(rv)
+    {
+        return Err(StoreError::Conflict(
                 "the object has been modified; please apply your changes to the latest version and try again".into(),
             ));
-        }
     }
-    if let Some(uid) = &pre.uid {
-        if meta::uid(current) != uid {
-            return Err(StoreError::Conflict(format!(
-                "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
-                meta::uid(current)
-            )));
-        }
+    if let Some(uid) = &pre.uid
+        && meta::uid(current) != uid
+    {
+        return Err(StoreError::Conflict(format!(
+            "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+            meta::uid(current)
+        )));
     }
     Ok(())
 }
@@ -406,10 +406,10 @@ impl View<'_> {
             if ns.is_some_and(|n| key.0 != n) {
                 break;
             }
-            if let Some(v) = value {
-                if !visit(key, v) {
-                    break;
-                }
+            if let Some(v) = value
+                && !visit(key, v)
+            {
+                break;
             }
         }
     }
@@ -429,6 +429,11 @@ impl View<'_> {
             .count();
         let skip = self.inner.history.len() - newer;
         Some(self.inner.history.iter().skip(skip).cloned().collect())
+    }
+
+    /// How many objects one table holds now.
+    pub fn len(&self, storage: &StorageKey) -> usize {
+        self.inner.tables.get(storage).map_or(0, BTreeMap::len)
     }
 
     /// Every table's storage key.

@@ -267,11 +267,10 @@ async fn run(
                         Ok(c) => {
                             if c.rv > last_rv {
                                 last_rv = c.rv;
-                                if let Some(e) = w.change(&c) {
-                                    if tx.send(e).await.is_err() {
+                                if let Some(e) = w.change(&c)
+                                    && tx.send(e).await.is_err() {
                                         return;
                                     }
-                                }
                             }
                         }
                         Err(broadcast::error::TryRecvError::Empty) => break,
@@ -289,11 +288,10 @@ async fn run(
                         continue;
                     }
                     last_rv = c.rv;
-                    if let Some(e) = w.change(&c) {
-                        if tx.send(e).await.is_err() {
+                    if let Some(e) = w.change(&c)
+                        && tx.send(e).await.is_err() {
                             return;
                         }
-                    }
                 }
                 // A watcher too slow to keep up is closed; clients re-watch.
                 Err(_) => return,

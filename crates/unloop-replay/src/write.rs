@@ -83,13 +83,13 @@ fn validate(res: &ResourceInfo, obj: &Value) -> ApiResult<()> {
             ),
         );
     }
-    if let Some(n) = meta::at(obj, &["spec", "replicas"]).and_then(Value::as_i64) {
-        if n < 0 {
-            return invalid(
-                "spec.replicas",
-                format!("Invalid value: {n}: must be greater than or equal to 0"),
-            );
-        }
+    if let Some(n) = meta::at(obj, &["spec", "replicas"]).and_then(Value::as_i64)
+        && n < 0
+    {
+        return invalid(
+            "spec.replicas",
+            format!("Invalid value: {n}: must be greater than or equal to 0"),
+        );
     }
     if res.plural == "poddisruptionbudgets" {
         let has = |f: &str| meta::at(obj, &["spec", f]).is_some_and(|v| !v.is_null());
@@ -148,10 +148,11 @@ fn place(r: &Replay, res: &ResourceInfo, ns: Option<&str>, obj: &mut Value) -> A
 
 /// What every write does last: a Secret never keeps its values.
 fn scrub(res: &ResourceInfo, obj: &mut Value) {
-    if res.group.is_empty() && res.plural == "secrets" {
-        if let Value::Object(o) = obj {
-            strip_secret(o);
-        }
+    if res.group.is_empty()
+        && res.plural == "secrets"
+        && let Value::Object(o) = obj
+    {
+        strip_secret(o);
     }
 }
 

@@ -335,7 +335,7 @@ async fn cluster_info_dump_reads_back_to_the_same_evidence() {
         &[common::incident().join("cluster-info")],
         &ReadOptions::default(),
     );
-    let replayed = read_paths(&[out.clone()], &ReadOptions::default());
+    let replayed = read_paths(std::slice::from_ref(&out), &ReadOptions::default());
     assert_eq!(replayed.pods.len(), original.pods.len());
     assert_eq!(replayed.nodes.len(), original.nodes.len());
     assert_eq!(replayed.events.len(), original.events.len());

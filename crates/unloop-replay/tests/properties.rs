@@ -35,7 +35,7 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
 
 fn cm(ns: &str, name: &str, v: usize) -> Value {
     json!({"kind": "ConfigMap", "apiVersion": "v1",
-        "metadata": {"namespace": ns, "name": name, "labels": {"parity": if v % 2 == 0 { "even" } else { "odd" }}},
+        "metadata": {"namespace": ns, "name": name, "labels": {"parity": if v.is_multiple_of(2) { "even" } else { "odd" }}},
         "data": {"v": v.to_string()}})
 }
 

@@ -155,10 +155,10 @@ pub fn logs(r: &Replay, ns: &str, pod_name: &str, params: &Params) -> ApiResult<
         }
         out.extend_from_slice(l.as_bytes());
     }
-    if let Some(limit) = params.number("limitBytes")? {
-        if limit > 0 {
-            out.truncate(limit as usize);
-        }
+    if let Some(limit) = params.number("limitBytes")?
+        && limit > 0
+    {
+        out.truncate(limit as usize);
     }
     Ok(out)
 }
@@ -167,12 +167,12 @@ pub fn logs(r: &Replay, ns: &str, pod_name: &str, params: &Params) -> ApiResult<
 fn line_time(line: &str, year: Option<i16>) -> Option<Timestamp> {
     let l = line.trim_start();
     // RFC 3339 at the start (--timestamps captures, many loggers).
-    if let Some(tok) = l.split_whitespace().next() {
-        if tok.len() >= 20 && tok.as_bytes()[4] == b'-' {
-            if let Ok(t) = tok.trim_end_matches(',').parse::<Timestamp>() {
-                return Some(t);
-            }
-        }
+    if let Some(tok) = l.split_whitespace().next()
+        && tok.len() >= 20
+        && tok.as_bytes()[4] == b'-'
+        && let Ok(t) = tok.trim_end_matches(',').parse::<Timestamp>()
+    {
+        return Some(t);
     }
     // JSON with a time field (zap writes `ts` as RFC 3339 or epoch seconds).
     if l.starts_with('{') {
