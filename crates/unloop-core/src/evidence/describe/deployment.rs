@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::events;
 use super::layout::Layout;
 use super::pod::container;
-use super::{abs_time, annotations, labels, nothing_found, placeholder_name};
+use super::{abs_time, annotations, labels, placeholder_name, read_objects};
 use crate::evidence::builder::EvidenceBuilder;
 use crate::evidence::error::InputError;
 use crate::evidence::model::{Condition, DiagnosticLevel, Meta, OwnerRef, Workload, WorkloadKind};
@@ -16,21 +16,7 @@ use crate::evidence::text::TextInput;
 use crate::evidence::time::AnchorId;
 
 pub(super) fn read(t: &TextInput<'_>, b: &mut EvidenceBuilder) -> Result<(), InputError> {
-    let layout = Layout::parse(t);
-    if layout.entries.is_empty() {
-        return Ok(());
-    }
-    let anchor = b.new_anchor();
-    let mut read_any = false;
-    let mut headless = 0;
-    for doc in layout.documents() {
-        read_any |= read_doc(t, b, &layout, &doc, anchor, &mut headless);
-    }
-    if read_any {
-        Ok(())
-    } else {
-        Err(nothing_found(t, "deployment"))
-    }
+    read_objects(t, b, "deployment", read_doc)
 }
 
 fn read_doc(
@@ -58,11 +44,9 @@ fn read_doc(
     let mut rows = Vec::new();
     let mut known = 0;
     let mut kind_hint: Option<WorkloadKind> = None;
-    let mut todo: Vec<usize> = doc.iter().rev().copied().collect();
-    while let Some(id) = todo.pop() {
+    for id in layout.walk(doc) {
         let e = layout.get(id);
         let Some(key) = e.key else {
-            todo.extend(e.children.iter().rev());
             continue;
         };
         known += 1;

@@ -9,6 +9,7 @@
 //! lines start wherever the message put them (often column 0), so its lines are
 //! absorbed into the `Message:` entry until describe's next own key.
 
+use super::pod::CONTAINER_KEYS;
 use crate::evidence::text::TextInput;
 
 /// One line of describe output.
@@ -62,8 +63,9 @@ pub(crate) struct Layout<'a> {
     pub elisions: Vec<usize>,
 }
 
-/// The keys describe itself prints (pods, nodes, deployments): a line at or left
-/// of a `Message:` that starts with one of them ends the message.
+/// The keys describe itself prints (pods, nodes, deployments), with
+/// [`CONTAINER_KEYS`]: a line at or left of a `Message:` that starts with one
+/// of them ends the message.
 const OWN_KEYS: &[&str] = &[
     "Name",
     "Namespace",
@@ -95,33 +97,17 @@ const OWN_KEYS: &[&str] = &[
     "Tolerations",
     "Topology Spread Constraints",
     "Events",
-    "Container ID",
-    "Image",
-    "Image ID",
-    "Port",
-    "Ports",
-    "Host Port",
-    "Host Ports",
-    "Command",
-    "Args",
-    "State",
-    "Last State",
-    "Ready",
-    "Restart Count",
+    // A container's state block; its other keys are the pod describer's
+    // `CONTAINER_KEYS`.
     "Exit Code",
     "Signal",
     "Started",
     "Finished",
-    "Limits",
-    "Requests",
-    "Liveness",
-    "Readiness",
-    "Startup",
-    "Environment",
-    "Environment Variables from",
-    "Mounts",
-    "Devices",
 ];
+
+fn is_own_key(key: &str) -> bool {
+    OWN_KEYS.contains(&key) || CONTAINER_KEYS.contains(&key)
+}
 
 impl<'a> Layout<'a> {
     /// Reads the text into entries and builds the tree.
@@ -209,6 +195,22 @@ impl<'a> Layout<'a> {
         out
     }
 
+    /// The entries of one document a describer reads, in text order: each
+    /// root and, in place of a line without a key (a prompt, a remark, which
+    /// hides nothing), that line followed by its children.
+    pub fn walk(&self, doc: &[usize]) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut todo: Vec<usize> = doc.iter().rev().copied().collect();
+        while let Some(id) = todo.pop() {
+            out.push(id);
+            let e = &self.entries[id];
+            if e.key.is_none() {
+                todo.extend(e.children.iter().rev());
+            }
+        }
+        out
+    }
+
     /// The roots split into one list per described object: a new object starts
     /// at each top-level `Name:` (multi-object describe output repeats it).
     pub fn documents(&self) -> Vec<Vec<usize>> {
@@ -239,7 +241,7 @@ impl<'a> Layout<'a> {
 
     fn is_substantial(&self, id: usize) -> bool {
         let e = &self.entries[id];
-        e.key.is_some_and(|k| OWN_KEYS.contains(&k))
+        e.key.is_some_and(is_own_key)
             || !e.children.is_empty()
             || super::pod::found_events_name(e.text).is_some()
     }
@@ -285,7 +287,7 @@ pub(crate) fn split_key(text: &str) -> (Option<&str>, &str) {
 }
 
 fn is_own_key_line(text: &str) -> bool {
-    matches!(split_key(text).0, Some(k) if OWN_KEYS.contains(&k))
+    split_key(text).0.is_some_and(is_own_key)
 }
 
 /// `...`, `…`, `[...]`, `<snip>`: the paste left something out here.

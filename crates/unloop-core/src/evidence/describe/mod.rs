@@ -222,6 +222,39 @@ pub(crate) fn placeholder_name(t: &TextInput<'_>, nth: usize) -> String {
     }
 }
 
+/// Reads every object of a describe output with `read_doc`, which is given
+/// the object's root entries, the output's anchor and the count of objects so
+/// far without a name, and says whether it knew any key. An error when none did.
+fn read_objects(
+    t: &TextInput<'_>,
+    b: &mut EvidenceBuilder,
+    what: &str,
+    mut read_doc: impl FnMut(
+        &TextInput<'_>,
+        &mut EvidenceBuilder,
+        &Layout<'_>,
+        &[usize],
+        AnchorId,
+        &mut usize,
+    ) -> bool,
+) -> Result<(), InputError> {
+    let layout = Layout::parse(t);
+    if layout.entries.is_empty() {
+        return Ok(());
+    }
+    let anchor = b.new_anchor();
+    let mut read_any = false;
+    let mut headless = 0;
+    for doc in layout.documents() {
+        read_any |= read_doc(t, b, &layout, &doc, anchor, &mut headless);
+    }
+    if read_any {
+        Ok(())
+    } else {
+        Err(nothing_found(t, what))
+    }
+}
+
 /// An error for an input in which no describe line was recognised at all.
 pub(crate) fn nothing_found(t: &TextInput<'_>, what: &str) -> InputError {
     InputError::Malformed {

@@ -20,7 +20,7 @@ use crate::evidence::time::{AnchorId, TimeRef};
 
 /// Keys of a container block; met at the top of a document, they are the
 /// remains of a container whose header the paste lost.
-const CONTAINER_KEYS: &[&str] = &[
+pub(super) const CONTAINER_KEYS: &[&str] = &[
     "Container ID",
     "Image",
     "Image ID",
@@ -110,15 +110,12 @@ fn read_doc<'a>(
 ) -> Option<(Pod, Vec<Event>)> {
     let mut d = Draft::default();
     d.pod.sources.push(t.source_at(layout.get(doc[0]).idx));
-    let mut todo: Vec<usize> = doc.iter().rev().copied().collect();
-    while let Some(id) = todo.pop() {
+    for id in layout.walk(doc) {
         let e = layout.get(id);
         let Some(key) = e.key else {
             if let Some(name) = found_events_name(e.text) {
                 d.found_name = Some(name.to_owned());
             }
-            // Lines describe did not print (a prompt, a remark) hide nothing.
-            todo.extend(e.children.iter().rev());
             continue;
         };
         if pod_key(t, b, layout, id, anchor, &mut d) {
