@@ -119,6 +119,46 @@ where
     s.finish()
 }
 
+/// Writes the typed lists of one folder, all at one resourceVersion, counting files and bytes.
+struct Lists<'a> {
+    dir: &'a Path,
+    rv: u64,
+    files: u64,
+    bytes: u64,
+}
+
+impl<'a> Lists<'a> {
+    fn new(dir: &'a Path, rv: u64) -> Self {
+        Lists {
+            dir,
+            rv,
+            files: 0,
+            bytes: 0,
+        }
+    }
+
+    /// `file`: a `kind` list of `count` items produced by `item`.
+    fn write(
+        &mut self,
+        file: &str,
+        kind: &str,
+        api: &str,
+        count: usize,
+        item: impl FnMut(usize, &mut Json),
+    ) -> io::Result<()> {
+        self.bytes += write_list(&self.dir.join(file), kind, api, self.rv, count, item)?;
+        self.files += 1;
+        Ok(())
+    }
+
+    /// Adds the files and bytes written to `stats`.
+    fn count_in(&self, stats: &mut DumpStats) {
+        stats.files += self.files;
+        stats.bytes += self.bytes;
+        stats.json_bytes += self.bytes;
+    }
+}
+
 // -------------------------------------------------------------------------------------------
 // The world
 // -------------------------------------------------------------------------------------------
@@ -316,6 +356,29 @@ fn managed_fields(j: &mut Json, manager: &str, t: i64, sub: Option<&str>, fields
     j.end_obj();
 }
 
+/// A resourceVersion like a busy cluster's.
+fn resource_version(j: &mut Json, rng: &mut Rng) {
+    j.kv(
+        "resourceVersion",
+        &(48_000_000 + rng.below(900_000)).to_string(),
+    );
+}
+
+/// `ownerReferences` naming the controller `kind`/`name`.
+fn controller_ref(j: &mut Json, kind: &str, name: &str, uid: &str) {
+    j.ka("ownerReferences")
+        .item()
+        .obj()
+        .kv("apiVersion", "apps/v1")
+        .kv("kind", kind)
+        .kv("name", name)
+        .kv("uid", uid)
+        .kb("controller", true)
+        .kb("blockOwnerDeletion", true)
+        .end_obj()
+        .end_arr();
+}
+
 fn labels(j: &mut Json, app: &str, hash: Option<&str>) {
     j.ko("labels");
     j.kv("app", app)
@@ -340,40 +403,31 @@ fn container_spec(j: &mut Json, c: &Container, port: i64) {
             .end_arr();
     }
     j.ka("ports");
-    j.item()
-        .obj()
-        .kv("name", "http")
-        .kn("containerPort", port)
-        .kv("protocol", "TCP")
-        .end_obj();
-    j.item()
-        .obj()
-        .kv("name", "metrics")
-        .kn("containerPort", 9090)
-        .kv("protocol", "TCP")
-        .end_obj();
+    for (name, port) in [("http", port), ("metrics", 9090)] {
+        j.item()
+            .obj()
+            .kv("name", name)
+            .kn("containerPort", port)
+            .kv("protocol", "TCP")
+            .end_obj();
+    }
     j.end_arr();
     j.ka("env");
-    j.item()
-        .obj()
-        .kv("name", "POD_NAME")
-        .ko("valueFrom")
-        .ko("fieldRef")
-        .kv("apiVersion", "v1")
-        .kv("fieldPath", "metadata.name")
-        .end_obj()
-        .end_obj()
-        .end_obj();
-    j.item()
-        .obj()
-        .kv("name", "POD_NAMESPACE")
-        .ko("valueFrom")
-        .ko("fieldRef")
-        .kv("apiVersion", "v1")
-        .kv("fieldPath", "metadata.namespace")
-        .end_obj()
-        .end_obj()
-        .end_obj();
+    for (name, path) in [
+        ("POD_NAME", "metadata.name"),
+        ("POD_NAMESPACE", "metadata.namespace"),
+    ] {
+        j.item()
+            .obj()
+            .kv("name", name)
+            .ko("valueFrom")
+            .ko("fieldRef")
+            .kv("apiVersion", "v1")
+            .kv("fieldPath", path)
+            .end_obj()
+            .end_obj()
+            .end_obj();
+    }
     j.item()
         .obj()
         .kv("name", "LOG_LEVEL")
@@ -398,30 +452,23 @@ fn container_spec(j: &mut Json, c: &Container, port: i64) {
         .kv("mountPath", "/var/run/secrets/kubernetes.io/serviceaccount")
         .end_obj();
     j.end_arr();
-    j.ko("livenessProbe")
-        .ko("httpGet")
-        .kv("path", "/healthz")
-        .kn("port", 8081)
-        .kv("scheme", "HTTP")
-        .end_obj();
-    j.kn("initialDelaySeconds", 15)
-        .kn("timeoutSeconds", 1)
-        .kn("periodSeconds", 20)
-        .kn("successThreshold", 1)
-        .kn("failureThreshold", 3)
-        .end_obj();
-    j.ko("readinessProbe")
-        .ko("httpGet")
-        .kv("path", "/readyz")
-        .kn("port", 8081)
-        .kv("scheme", "HTTP")
-        .end_obj();
-    j.kn("initialDelaySeconds", 5)
-        .kn("timeoutSeconds", 1)
-        .kn("periodSeconds", 10)
-        .kn("successThreshold", 1)
-        .kn("failureThreshold", 3)
-        .end_obj();
+    for (key, path, delay, period) in [
+        ("livenessProbe", "/healthz", 15, 20),
+        ("readinessProbe", "/readyz", 5, 10),
+    ] {
+        j.ko(key)
+            .ko("httpGet")
+            .kv("path", path)
+            .kn("port", 8081)
+            .kv("scheme", "HTTP")
+            .end_obj();
+        j.kn("initialDelaySeconds", delay)
+            .kn("timeoutSeconds", 1)
+            .kn("periodSeconds", period)
+            .kn("successThreshold", 1)
+            .kn("failureThreshold", 3)
+            .end_obj();
+    }
     j.kv("terminationMessagePath", "/dev/termination-log")
         .kv("terminationMessagePolicy", "File")
         .kv("imagePullPolicy", "IfNotPresent");
@@ -446,25 +493,14 @@ fn pod_item(j: &mut Json, ns: &str, w: &Workload, p: &Pod, nodes: &[Node], rng: 
         .kv("generateName", &format!("{rsname}-"))
         .kv("namespace", ns)
         .kv("uid", &p.uid);
-    j.key("resourceVersion")
-        .str(&(48_000_000 + rng.below(900_000)).to_string());
+    resource_version(j, rng);
     j.kt("creationTimestamp", p.created);
     labels(j, &w.name, Some(&w.rs_hash));
     j.ko("annotations")
         .kv("prometheus.io/port", "9090")
         .kv("prometheus.io/scrape", "true")
         .end_obj();
-    j.ka("ownerReferences");
-    j.item()
-        .obj()
-        .kv("apiVersion", "apps/v1")
-        .kv("kind", "ReplicaSet")
-        .kv("name", &rsname)
-        .kv("uid", &w.rs_uid)
-        .kb("controller", true)
-        .kb("blockOwnerDeletion", true)
-        .end_obj();
-    j.end_arr();
+    controller_ref(j, "ReplicaSet", &rsname, &w.rs_uid);
     j.ka("managedFields");
     managed_fields(
         j,
@@ -651,8 +687,7 @@ fn workload_meta(
     rng: &mut Rng,
 ) {
     j.kv("name", name).kv("namespace", ns).kv("uid", uid);
-    j.key("resourceVersion")
-        .str(&(48_000_000 + rng.below(900_000)).to_string());
+    resource_version(j, rng);
     j.kn("generation", generation)
         .kt("creationTimestamp", created);
 }
@@ -802,17 +837,7 @@ fn replicaset_item(
         )
         .kv("deployment.kubernetes.io/revision", "3")
         .end_obj();
-    j.ka("ownerReferences")
-        .item()
-        .obj()
-        .kv("apiVersion", "apps/v1")
-        .kv("kind", "Deployment")
-        .kv("name", &w.name)
-        .kv("uid", &w.uid)
-        .kb("controller", true)
-        .kb("blockOwnerDeletion", true)
-        .end_obj()
-        .end_arr();
+    controller_ref(j, "Deployment", &w.name, &w.uid);
     j.ka("managedFields");
     managed_fields(
         j,
@@ -846,8 +871,7 @@ fn service_item(j: &mut Json, ns: &str, w: &Workload, rng: &mut Rng) {
     j.kv("name", &w.name)
         .kv("namespace", ns)
         .kv("uid", &rng.uuid_string());
-    j.key("resourceVersion")
-        .str(&(48_000_000 + rng.below(900_000)).to_string());
+    resource_version(j, rng);
     j.kt("creationTimestamp", w.created);
     labels(j, &w.name, None);
     j.ka("managedFields");
@@ -928,9 +952,22 @@ fn events_for(rng: &mut Rng, ns: &str, works: &[Workload], nodes: &[Node]) -> Ve
             });
         }
         for p in &w.pods {
-            let host = Some(nodes[p.node].name.clone());
             let c = &p.containers[0];
-            let fp = Some(format!("spec.containers{{{}}}", c.name));
+            // The kubelet's events about the pod's first container.
+            let kubelet = |reason, etype, message, first, last, count| Ev {
+                obj_kind: "Pod",
+                obj_name: p.name.clone(),
+                obj_uid: p.uid.clone(),
+                field_path: Some(format!("spec.containers{{{}}}", c.name)),
+                reason,
+                message,
+                etype,
+                source: "kubelet",
+                host: Some(nodes[p.node].name.clone()),
+                first,
+                last,
+                count,
+            };
             if p.crash {
                 let first = BASE - rng.range(20 * MIN as u64, 55 * MIN as u64) as i64;
                 let n = p.restarts as i64;
@@ -965,20 +1002,8 @@ fn events_for(rng: &mut Rng, ns: &str, works: &[Workload], nodes: &[Node]) -> Ve
                         n,
                     ),
                 ] {
-                    evs.push(Ev {
-                        obj_kind: "Pod",
-                        obj_name: p.name.clone(),
-                        obj_uid: p.uid.clone(),
-                        field_path: fp.clone(),
-                        reason,
-                        message: msg,
-                        etype,
-                        source: "kubelet",
-                        host: host.clone(),
-                        first,
-                        last: BASE - rng.below(10 * MIN as u64) as i64,
-                        count: cnt.max(1),
-                    });
+                    let last = BASE - rng.below(10 * MIN as u64) as i64;
+                    evs.push(kubelet(reason, etype, msg, first, last, cnt.max(1)));
                 }
             } else if p.created > BASE - 55 * MIN || rng.chance(0.15) {
                 let t = (BASE - rng.below(55 * MIN as u64) as i64).max(p.created);
@@ -993,25 +1018,22 @@ fn events_for(rng: &mut Rng, ns: &str, works: &[Workload], nodes: &[Node]) -> Ve
                 .into_iter()
                 .enumerate()
                 {
-                    evs.push(Ev {
-                        obj_kind: "Pod",
-                        obj_name: p.name.clone(),
-                        obj_uid: p.uid.clone(),
-                        field_path: fp.clone(),
-                        reason,
-                        message: msg,
-                        etype: "Normal",
-                        source: "kubelet",
-                        host: host.clone(),
-                        first: t + i as i64 * 40_000,
-                        last: t + i as i64 * 40_000,
-                        count: 1,
-                    });
+                    let at = t + i as i64 * 40_000;
+                    evs.push(kubelet(reason, "Normal", msg, at, at, 1));
                 }
                 if rng.chance(0.3) {
-                    evs.push(Ev { obj_kind: "Pod", obj_name: p.name.clone(), obj_uid: p.uid.clone(), field_path: fp.clone(), reason: "Unhealthy",
-                        message: format!("Readiness probe failed: Get \"http://{}:8081/readyz\": dial tcp {}:8081: connect: connection refused", p.ip, p.ip),
-                        etype: "Warning", source: "kubelet", host: host.clone(), first: t + 2 * SEC, last: t + 9 * SEC, count: 3 });
+                    let msg = format!(
+                        "Readiness probe failed: Get \"http://{}:8081/readyz\": dial tcp {}:8081: connect: connection refused",
+                        p.ip, p.ip
+                    );
+                    evs.push(kubelet(
+                        "Unhealthy",
+                        "Warning",
+                        msg,
+                        t + 2 * SEC,
+                        t + 9 * SEC,
+                        3,
+                    ));
                 }
             }
         }
@@ -1032,8 +1054,7 @@ fn event_item(j: &mut Json, ns: &str, e: &Ev, rng: &mut Rng) {
         .str(&name)
         .kv("namespace", ns)
         .kv("uid", &rng.uuid_string());
-    j.key("resourceVersion")
-        .str(&(48_000_000 + rng.below(900_000)).to_string());
+    resource_version(j, rng);
     j.kt("creationTimestamp", e.first);
     j.ka("managedFields");
     managed_fields(
@@ -1067,8 +1088,7 @@ fn event_item(j: &mut Json, ns: &str, e: &Ev, rng: &mut Rng) {
         "apiVersion",
         if e.obj_kind == "Pod" { "v1" } else { "apps/v1" },
     );
-    j.key("resourceVersion")
-        .str(&(48_000_000 + rng.below(900_000)).to_string());
+    resource_version(j, rng);
     if let Some(fp) = &e.field_path {
         j.kv("fieldPath", fp);
     }
@@ -1093,8 +1113,7 @@ fn event_item(j: &mut Json, ns: &str, e: &Ev, rng: &mut Rng) {
 fn node_item(j: &mut Json, n: &Node, rng: &mut Rng) {
     j.item().obj();
     j.ko("metadata").kv("name", &n.name).kv("uid", &n.uid);
-    j.key("resourceVersion")
-        .str(&(48_000_000 + rng.below(900_000)).to_string());
+    resource_version(j, rng);
     j.kt("creationTimestamp", BASE - 40 * DAY);
     j.ko("labels")
         .kv("kubernetes.io/arch", "amd64")
@@ -1245,17 +1264,11 @@ pub fn dump(opts: &DumpOptions) -> io::Result<DumpStats> {
     let n_nodes = ((opts.size / (8 << 20)) as usize).clamp(3, 120);
     let mut node_rng = rng.fork(1);
     let nodes = make_nodes(&mut node_rng, n_nodes);
-    let n = write_list(
-        &opts.out.join("nodes.json"),
-        "NodeList",
-        "v1",
-        48_123_456,
-        nodes.len(),
-        |i, j| node_item(j, &nodes[i], &mut node_rng),
-    )?;
-    stats.files += 1;
-    stats.bytes += n;
-    stats.json_bytes += n;
+    let mut lists = Lists::new(&opts.out, 48_123_456);
+    lists.write("nodes.json", "NodeList", "v1", nodes.len(), |i, j| {
+        node_item(j, &nodes[i], &mut node_rng)
+    })?;
+    lists.count_in(&mut stats);
     stats.nodes = nodes.len() as u64;
 
     // mean log bytes per container: logs are about 55-60% of the dump
@@ -1279,69 +1292,42 @@ pub fn dump(opts: &DumpOptions) -> io::Result<DumpStats> {
                 rss.push((w, h.clone(), u.clone(), 0));
             }
         }
-        let mut json = 0;
-        json += write_list(
-            &dir.join("events.json"),
-            "EventList",
-            "v1",
-            rv,
-            evs.len(),
-            |i, j| event_item(j, &ns, &evs[i], &mut nsrng),
-        )?;
-        json += write_list(
-            &dir.join("replication-controllers.json"),
+        let mut lists = Lists::new(&dir, rv);
+        lists.write("events.json", "EventList", "v1", evs.len(), |i, j| {
+            event_item(j, &ns, &evs[i], &mut nsrng)
+        })?;
+        lists.write(
+            "replication-controllers.json",
             "ReplicationControllerList",
             "v1",
-            rv,
             0,
             |_, _| {},
         )?;
-        json += write_list(
-            &dir.join("services.json"),
-            "ServiceList",
-            "v1",
-            rv,
-            works.len(),
-            |i, j| service_item(j, &ns, &works[i], &mut nsrng),
-        )?;
-        json += write_list(
-            &dir.join("daemonsets.json"),
-            "DaemonSetList",
-            "apps/v1",
-            rv,
-            0,
-            |_, _| {},
-        )?;
-        json += write_list(
-            &dir.join("deployments.json"),
+        lists.write("services.json", "ServiceList", "v1", works.len(), |i, j| {
+            service_item(j, &ns, &works[i], &mut nsrng)
+        })?;
+        lists.write("daemonsets.json", "DaemonSetList", "apps/v1", 0, |_, _| {})?;
+        lists.write(
+            "deployments.json",
             "DeploymentList",
             "apps/v1",
-            rv,
             works.len(),
             |i, j| deployment_item(j, &ns, &works[i], &mut nsrng),
         )?;
-        json += write_list(
-            &dir.join("replicasets.json"),
+        lists.write(
+            "replicasets.json",
             "ReplicaSetList",
             "apps/v1",
-            rv,
             rss.len(),
             |i, j| {
                 let (w, h, u, r) = &rss[i];
                 replicaset_item(j, &ns, w, h, u, *r, &mut nsrng)
             },
         )?;
-        json += write_list(
-            &dir.join("pods.json"),
-            "PodList",
-            "v1",
-            rv,
-            pods.len(),
-            |i, j| pod_item(j, &ns, pods[i].0, pods[i].1, &nodes, &mut nsrng),
-        )?;
-        stats.files += 7;
-        stats.json_bytes += json;
-        stats.bytes += json;
+        lists.write("pods.json", "PodList", "v1", pods.len(), |i, j| {
+            pod_item(j, &ns, pods[i].0, pods[i].1, &nodes, &mut nsrng)
+        })?;
+        lists.count_in(&mut stats);
         let keys: Vec<String> = works
             .iter()
             .map(|w| format!("{}/{}", ns, w.name))
@@ -1350,67 +1336,13 @@ pub fn dump(opts: &DumpOptions) -> io::Result<DumpStats> {
         for (w, p) in &pods {
             let pdir = dir.join(&p.name);
             fs::create_dir_all(&pdir)?;
-            let mut sink = Sink::create(&pdir.join("logs.txt"))?;
-            for (ci, c) in p.containers.iter().enumerate() {
-                let head = format!(
-                    "==== START logs for container {} of pod {}/{} ====\n",
-                    c.name, ns, p.name
-                );
-                sink.buf.extend_from_slice(head.as_bytes());
-                if p.pending {
-                    sink.buf.extend_from_slice(format!("Request log error: container \"{}\" in pod \"{}\" is waiting to start: ContainerCreating\n", c.name, p.name).as_bytes());
-                } else {
-                    let ctx = LogCtx {
-                        ns: &ns,
-                        pod: &p.name,
-                        component: &w.component,
-                        keys: &keys,
-                    };
-                    let crash = p.crash && ci == 0;
-                    // `kubectl logs` returns the newest part of the log: end near the capture time
-                    let mut gap = 40_000 + nsrng.below(900_000) as i64;
-                    let lines = (c.budget / 150).max(1) as i64;
-                    let (mut t, mut first) = if p.started >= BASE - lines * gap {
-                        gap = gap.min(((BASE - p.started) / lines).max(1_000));
-                        (p.started, true)
-                    } else {
-                        (BASE - lines * gap, false)
-                    };
-                    let mut left = c.budget;
-                    // write in slices so that a very large log is streamed, not held in memory
-                    while left > 0 {
-                        let slice = left.min(CHUNK / 2);
-                        let before = sink.buf.len();
-                        t = logs::write_log(
-                            &mut sink.buf,
-                            &mut nsrng,
-                            c.style,
-                            &ctx,
-                            t,
-                            gap,
-                            slice,
-                            crash && left == slice,
-                            first,
-                        );
-                        first = false;
-                        left = left.saturating_sub((sink.buf.len() - before).max(1));
-                        sink.maybe_flush()?;
-                    }
-                    if p.no_newline
-                        && ci == p.containers.len() - 1
-                        && sink.buf.last() == Some(&b'\n')
-                    {
-                        sink.buf.pop();
-                    }
-                }
-                let tail = format!(
-                    "==== END logs for container {} of pod {}/{} ====\n",
-                    c.name, ns, p.name
-                );
-                sink.buf.extend_from_slice(tail.as_bytes());
-                sink.maybe_flush()?;
-            }
-            let n = sink.finish()?;
+            let ctx = LogCtx {
+                ns: &ns,
+                pod: &p.name,
+                component: &w.component,
+                keys: &keys,
+            };
+            let n = write_pod_logs(&pdir.join("logs.txt"), p, &ctx, &mut nsrng)?;
             stats.files += 1;
             stats.log_bytes += n;
             stats.bytes += n;
@@ -1420,6 +1352,80 @@ pub fn dump(opts: &DumpOptions) -> io::Result<DumpStats> {
         idx += 1;
     }
     Ok(stats)
+}
+
+/// A pod's `logs.txt`: one START/END block per container, as cluster-info dump writes it.
+fn write_pod_logs(path: &Path, p: &Pod, ctx: &LogCtx<'_>, rng: &mut Rng) -> io::Result<u64> {
+    let mut sink = Sink::create(path)?;
+    for (ci, c) in p.containers.iter().enumerate() {
+        let head = format!(
+            "==== START logs for container {} of pod {}/{} ====\n",
+            c.name, ctx.ns, p.name
+        );
+        sink.buf.extend_from_slice(head.as_bytes());
+        if p.pending {
+            sink.buf.extend_from_slice(
+                format!(
+                    "Request log error: container \"{}\" in pod \"{}\" is waiting to start: ContainerCreating\n",
+                    c.name, p.name
+                )
+                .as_bytes(),
+            );
+        } else {
+            write_container_log(&mut sink, p, c, p.crash && ci == 0, ctx, rng)?;
+            if p.no_newline && ci == p.containers.len() - 1 && sink.buf.last() == Some(&b'\n') {
+                sink.buf.pop();
+            }
+        }
+        let tail = format!(
+            "==== END logs for container {} of pod {}/{} ====\n",
+            c.name, ctx.ns, p.name
+        );
+        sink.buf.extend_from_slice(tail.as_bytes());
+        sink.maybe_flush()?;
+    }
+    sink.finish()
+}
+
+/// About `c.budget` bytes of a container's log; a crashing one ends in its crash.
+fn write_container_log(
+    sink: &mut Sink,
+    p: &Pod,
+    c: &Container,
+    crash: bool,
+    ctx: &LogCtx<'_>,
+    rng: &mut Rng,
+) -> io::Result<()> {
+    // `kubectl logs` returns the newest part of the log: end near the capture time
+    let mut gap = 40_000 + rng.below(900_000) as i64;
+    let lines = (c.budget / 150).max(1) as i64;
+    let (mut t, mut first) = if p.started >= BASE - lines * gap {
+        gap = gap.min(((BASE - p.started) / lines).max(1_000));
+        (p.started, true)
+    } else {
+        (BASE - lines * gap, false)
+    };
+    let mut left = c.budget;
+    // write in slices so that a very large log is streamed, not held in memory
+    while left > 0 {
+        let slice = left.min(CHUNK / 2);
+        let before = sink.buf.len();
+        t = logs::write_log(
+            &mut sink.buf,
+            rng,
+            c.style,
+            ctx,
+            t,
+            gap,
+            slice,
+            crash && left == slice,
+            first,
+        );
+        first = false;
+        left = left.saturating_sub((sink.buf.len() - before).max(1));
+        sink.maybe_flush()?;
+    }
+    Ok(())
 }
 
 /// Parses `1GiB`, `500MiB`, `10MB`, `2G`, `4096`.

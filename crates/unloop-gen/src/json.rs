@@ -80,20 +80,20 @@ impl<'a> Json<'a> {
     }
 
     pub fn end_obj(&mut self) -> &mut Self {
-        let seen = self.stack.pop().expect("open object");
-        if seen {
-            self.newline();
-        }
-        self.out.push(b'}');
-        self
+        self.close(b'}')
     }
 
     pub fn end_arr(&mut self) -> &mut Self {
-        let seen = self.stack.pop().expect("open array");
+        self.close(b']')
+    }
+
+    /// Closes the innermost container with `bracket`, on a line of its own unless it is empty.
+    fn close(&mut self, bracket: u8) -> &mut Self {
+        let seen = self.stack.pop().expect("an open object or array");
         if seen {
             self.newline();
         }
-        self.out.push(b']');
+        self.out.push(bracket);
         self
     }
 
@@ -157,16 +157,16 @@ impl<'a> Json<'a> {
     }
     /// `"k": "<rfc3339>"`
     pub fn kt(&mut self, k: &str, us: i64) -> &mut Self {
-        self.key(k);
-        self.out.push(b'"');
-        crate::time::rfc3339(self.out, us);
-        self.out.push(b'"');
-        self
+        self.key_time(k, us, crate::time::rfc3339)
     }
+    /// `"k": "<rfc3339 with microseconds>"`
     pub fn kmicro(&mut self, k: &str, us: i64) -> &mut Self {
+        self.key_time(k, us, crate::time::micro)
+    }
+    fn key_time(&mut self, k: &str, us: i64, format: fn(&mut Vec<u8>, i64)) -> &mut Self {
         self.key(k);
         self.out.push(b'"');
-        crate::time::micro(self.out, us);
+        format(self.out, us);
         self.out.push(b'"');
         self
     }

@@ -87,42 +87,22 @@ fn startup(out: &mut Vec<u8>, rng: &mut Rng, style: Style, ctx: &LogCtx, t: &mut
                 out.push(b'\n');
             }
             *t += 300_000 + rng.below(600_000) as i64;
-            zap(
-                out,
-                rng,
-                *t,
-                "INFO",
-                ctx.component,
-                "profiling/server.go:65",
-                "Profiling enabled: false",
-                ctx,
-                &[],
-            );
-            *t += 20_000;
-            zap(
-                out,
-                rng,
-                *t,
-                "INFO",
-                ctx.component,
-                "leaderelection/context.go:47",
-                "Running with Standard leader election",
-                ctx,
-                &[],
-            );
-            *t += 40_000;
-            zap(
-                out,
-                rng,
-                *t,
-                "INFO",
-                ctx.component,
-                "sharedmain/main.go:283",
-                "Starting configuration manager...",
-                ctx,
-                &[],
-            );
-            *t += 100_000;
+            for (caller, msg, pause) in [
+                ("profiling/server.go:65", "Profiling enabled: false", 20_000),
+                (
+                    "leaderelection/context.go:47",
+                    "Running with Standard leader election",
+                    40_000,
+                ),
+                (
+                    "sharedmain/main.go:283",
+                    "Starting configuration manager...",
+                    100_000,
+                ),
+            ] {
+                zap(out, rng, *t, "INFO", ctx.component, caller, msg, ctx, &[]);
+                *t += pause;
+            }
             out.extend_from_slice(b"{\"level\":\"info\",\"ts\":");
             time::epoch_float(out, *t);
             out.extend_from_slice(b",\"logger\":\"fallback\",\"caller\":\"injection/injection.go:63\",\"msg\":\"Starting informers...\"}\n");

@@ -64,12 +64,26 @@ fn dn(out: &mut Vec<u8>, v: u32, n: usize) {
     out.extend_from_slice(&buf[..n]);
 }
 
-fn date(out: &mut Vec<u8>, c: &Civil) {
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// `2024<sep>04<sep>12`
+fn date(out: &mut Vec<u8>, c: &Civil, sep: u8) {
     dn(out, c.year as u32, 4);
-    out.push(b'-');
+    out.push(sep);
     d2(out, c.month);
-    out.push(b'-');
+    out.push(sep);
     d2(out, c.day);
+}
+
+/// `12<sep>Apr<sep>2024`
+fn day_month_year(out: &mut Vec<u8>, c: &Civil, sep: u8) {
+    d2(out, c.day);
+    out.push(sep);
+    out.extend_from_slice(MONTHS[(c.month - 1) as usize].as_bytes());
+    out.push(sep);
+    dn(out, c.year as u32, 4);
 }
 
 fn clock(out: &mut Vec<u8>, c: &Civil) {
@@ -80,21 +94,24 @@ fn clock(out: &mut Vec<u8>, c: &Civil) {
     d2(out, c.second);
 }
 
+/// `2024-04-12T09:14:07`, the start of every RFC 3339 layout.
+fn date_time(out: &mut Vec<u8>, c: &Civil) {
+    date(out, c, b'-');
+    out.push(b'T');
+    clock(out, c);
+}
+
 /// metav1.Time: `2024-04-12T09:14:07Z`
 pub fn rfc3339(out: &mut Vec<u8>, us: i64) {
     let c = civil(us);
-    date(out, &c);
-    out.push(b'T');
-    clock(out, &c);
+    date_time(out, &c);
     out.push(b'Z');
 }
 
 /// metav1.MicroTime: `2024-04-12T09:14:07.381522Z`
 pub fn micro(out: &mut Vec<u8>, us: i64) {
     let c = civil(us);
-    date(out, &c);
-    out.push(b'T');
-    clock(out, &c);
+    date_time(out, &c);
     out.push(b'.');
     dn(out, c.micros, 6);
     out.push(b'Z');
@@ -103,23 +120,15 @@ pub fn micro(out: &mut Vec<u8>, us: i64) {
 /// Go RFC3339Nano (zap/zapdriver `timestamp`): trailing zeros trimmed; `extra_ns` adds nanoseconds.
 pub fn rfc3339nano(out: &mut Vec<u8>, us: i64, extra_ns: u32) {
     let c = civil(us);
-    date(out, &c);
-    out.push(b'T');
-    clock(out, &c);
+    date_time(out, &c);
     let ns = c.micros * 1000 + extra_ns % 1000;
     if ns != 0 {
-        let mut buf = [b'0'; 9];
-        let mut x = ns;
-        for i in (0..9).rev() {
-            buf[i] = b'0' + (x % 10) as u8;
-            x /= 10;
-        }
-        let mut end = 9;
-        while buf[end - 1] == b'0' {
-            end -= 1;
-        }
         out.push(b'.');
-        out.extend_from_slice(&buf[..end]);
+        dn(out, ns, 9);
+        // Not past the dot: ns has a non-zero digit.
+        while out.last() == Some(&b'0') {
+            out.pop();
+        }
     }
     out.push(b'Z');
 }
@@ -127,9 +136,7 @@ pub fn rfc3339nano(out: &mut Vec<u8>, us: i64, extra_ns: u32) {
 /// controller-runtime zap console / ISO8601 with millis: `2024-04-12T09:14:07.381Z`
 pub fn iso_millis(out: &mut Vec<u8>, us: i64) {
     let c = civil(us);
-    date(out, &c);
-    out.push(b'T');
-    clock(out, &c);
+    date_time(out, &c);
     out.push(b'.');
     dn(out, c.micros / 1000, 3);
     out.push(b'Z');
@@ -166,26 +173,15 @@ pub fn klog(out: &mut Vec<u8>, sev: u8, us: i64, pid: u32, fileline: &str) {
 /// Go std log: `2024/04/12 09:14:07`
 pub fn stdlog(out: &mut Vec<u8>, us: i64) {
     let c = civil(us);
-    dn(out, c.year as u32, 4);
-    out.push(b'/');
-    d2(out, c.month);
-    out.push(b'/');
-    d2(out, c.day);
+    date(out, &c, b'/');
     out.push(b' ');
     clock(out, &c);
 }
 
 /// utils/trace start stamp: `12-Apr-2024 09:14:07.270`
 pub fn trace_start(out: &mut Vec<u8>, us: i64) {
-    const M: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let c = civil(us);
-    d2(out, c.day);
-    out.push(b'-');
-    out.extend_from_slice(M[(c.month - 1) as usize].as_bytes());
-    out.push(b'-');
-    dn(out, c.year as u32, 4);
+    day_month_year(out, &c, b'-');
     out.push(b' ');
     clock(out, &c);
     out.push(b'.');
@@ -194,15 +190,8 @@ pub fn trace_start(out: &mut Vec<u8>, us: i64) {
 
 /// Common Log Format stamp (nginx/Apache access logs): `12/Apr/2024:09:14:07 +0000`
 pub fn clf(out: &mut Vec<u8>, us: i64) {
-    const M: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let c = civil(us);
-    d2(out, c.day);
-    out.push(b'/');
-    out.extend_from_slice(M[(c.month - 1) as usize].as_bytes());
-    out.push(b'/');
-    dn(out, c.year as u32, 4);
+    day_month_year(out, &c, b'/');
     out.push(b':');
     clock(out, &c);
     out.extend_from_slice(b" +0000");
