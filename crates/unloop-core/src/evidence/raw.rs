@@ -19,7 +19,7 @@ use super::dump;
 use super::model::{ContainerRun, DiagnosticLevel, InputKind};
 use super::objects::{self, RawObjectSink};
 use super::paste::{self, CommandHint};
-use super::read::{PathHint, SKIPPED_EXTENSIONS};
+use super::read::{PathHint, evidence_files};
 use super::source::Source;
 
 /// Inputs larger than this are not split as mixed pastes (as in `read_paths`).
@@ -80,47 +80,15 @@ pub fn read_raw_paths(paths: &[PathBuf], visitor: &mut dyn RawVisitor) {
             ),
             Ok(m) if m.is_dir() => {
                 let mut files = Vec::new();
-                collect_files(p, &mut files, visitor);
+                evidence_files(p, &mut files, &mut |source, message| {
+                    visitor.diagnostic(DiagnosticLevel::Error, &source, &message)
+                });
                 files.sort();
                 for f in files {
                     read_raw_file(&f, visitor);
                 }
             }
             Ok(_) => read_raw_file(p, visitor),
-        }
-    }
-}
-
-fn collect_files(dir: &Path, out: &mut Vec<PathBuf>, visitor: &mut dyn RawVisitor) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            let origin = Source::new(dir.display().to_string());
-            visitor.diagnostic(
-                DiagnosticLevel::Error,
-                &origin,
-                &format!("cannot list directory: {e}"),
-            );
-            return;
-        }
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        match entry.file_type() {
-            Ok(t) if t.is_dir() => collect_files(&path, out, visitor),
-            Ok(t) if t.is_file() || t.is_symlink() => {
-                let skip = path
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| SKIPPED_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-                if !skip {
-                    out.push(path);
-                }
-            }
-            _ => {}
         }
     }
 }

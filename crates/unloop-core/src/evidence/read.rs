@@ -40,7 +40,7 @@ impl Default for ReadOptions {
 }
 
 /// Files in a directory that are documentation or code, not evidence.
-pub(crate) const SKIPPED_EXTENSIONS: &[&str] = &[
+const SKIPPED_EXTENSIONS: &[&str] = &[
     "md", "py", "sh", "rs", "go", "png", "jpg", "jpeg", "gif", "svg", "html", "pdf", "gz", "tgz",
     "zip", "tar",
 ];
@@ -103,7 +103,9 @@ fn summary(b: &mut EvidenceBuilder, source: Source, kind: InputKind) -> InputSum
 fn read_dir(dir: &Path, opts: &ReadOptions, b: &mut EvidenceBuilder) -> InputSummary {
     let origin = Source::new(dir.display().to_string());
     let mut files = Vec::new();
-    collect_files(dir, &mut files, b);
+    evidence_files(dir, &mut files, &mut |source, message| {
+        b.diagnostic(DiagnosticLevel::Error, source, message)
+    });
     // Objects before logs, so that a log's pod is known when it is read
     // (which lets memory-bounded retention favour troubled pods' logs).
     files.sort_by_cached_key(|f| {
@@ -116,13 +118,6 @@ fn read_dir(dir: &Path, opts: &ReadOptions, b: &mut EvidenceBuilder) -> InputSum
     });
     let mut parts = Vec::new();
     for f in files {
-        let skip = f
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| SKIPPED_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-        if skip {
-            continue;
-        }
         let len = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
         parts.push(read_file(&f, len, opts, b));
     }
@@ -136,12 +131,18 @@ fn read_dir(dir: &Path, opts: &ReadOptions, b: &mut EvidenceBuilder) -> InputSum
     s
 }
 
-fn collect_files(dir: &Path, out: &mut Vec<PathBuf>, b: &mut EvidenceBuilder) {
+/// The files below `dir` that may be evidence, in no particular order: hidden
+/// entries and [`SKIPPED_EXTENSIONS`] are left out. A directory that cannot be
+/// listed is reported to `cannot_list`.
+pub(crate) fn evidence_files(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    cannot_list: &mut dyn FnMut(Source, String),
+) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            b.diagnostic(
-                DiagnosticLevel::Error,
+            cannot_list(
                 Source::new(dir.display().to_string()),
                 format!("cannot list directory: {e}"),
             );
@@ -154,11 +155,17 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>, b: &mut EvidenceBuilder) {
             continue;
         }
         match entry.file_type() {
-            Ok(t) if t.is_dir() => collect_files(&path, out, b),
-            Ok(t) if t.is_file() || t.is_symlink() => out.push(path),
+            Ok(t) if t.is_dir() => evidence_files(&path, out, cannot_list),
+            Ok(t) if (t.is_file() || t.is_symlink()) && !is_skipped(&path) => out.push(path),
             _ => {}
         }
     }
+}
+
+fn is_skipped(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| SKIPPED_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 /// What a file's path says about a log in it: the pod (from `<pod>.log`,

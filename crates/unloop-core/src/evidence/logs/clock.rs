@@ -90,11 +90,17 @@ pub(crate) fn civil_to_timestamp(
 
 /// Reads an optional fraction (`.123456789` or `,123`) at `at`; returns nanos
 /// and the index after it. Digits beyond nanoseconds are skipped.
-fn fraction(b: &[u8], mut at: usize) -> (u32, usize) {
+fn fraction(b: &[u8], at: usize) -> (u32, usize) {
     if !matches!(b.get(at), Some(b'.' | b',')) || !b.get(at + 1).is_some_and(u8::is_ascii_digit) {
         return (0, at);
     }
-    at += 1;
+    fraction_digits(b, at + 1)
+}
+
+/// Reads the digits of a fraction of a second that start at `at`; returns
+/// nanos and the index after the last digit (`at` itself when there is none).
+/// Digits beyond nanoseconds are skipped.
+pub(crate) fn fraction_digits(b: &[u8], mut at: usize) -> (u32, usize) {
     let mut nanos = 0u32;
     let mut n = 0;
     while let Some(&c) = b.get(at) {

@@ -8,7 +8,7 @@ use memchr::memmem::Finder;
 
 use crate::evidence::model::{LogFormat, Severity};
 
-use super::clock::KlogTime;
+use super::clock::{KlogTime, fraction_digits};
 use super::quote::{KeyStyle, PairsEnd, scan_pairs, unquote_prefix};
 use super::record::{MAX_MESSAGE, Parsed, bound_fields, bounded_str};
 
@@ -45,24 +45,11 @@ fn header_time(line: &str) -> Option<(Severity, KlogTime, usize)> {
     let mut at = 14;
     let mut nanos = 0u32;
     if b.get(at) == Some(&b'.') {
-        at += 1;
-        let mut n = 0;
-        while let Some(&c) = b.get(at) {
-            if !c.is_ascii_digit() {
-                break;
-            }
-            if n < 9 {
-                nanos = nanos * 10 + u32::from(c - b'0');
-                n += 1;
-            }
-            at += 1;
-        }
-        if n == 0 {
+        let (n, end) = fraction_digits(b, at + 1);
+        if end == at + 1 {
             return None;
         }
-        for _ in n..9 {
-            nanos *= 10;
-        }
+        (nanos, at) = (n, end);
     }
     // The time must end the token: `I0327 18:30:29.624270x` is not klog.
     if b.get(at).is_some_and(|c| !c.is_ascii_whitespace()) {

@@ -42,16 +42,21 @@ pub(crate) fn parse(line: &str) -> Option<Parsed> {
     let mut caller = None;
     let mut fields = Vec::with_capacity(pairs.len());
     for (k, v) in pairs {
+        if severity.is_none() && is_level_key(&k) {
+            let s = Severity::parse(&v);
+            if s != Severity::Unknown {
+                severity = Some(s);
+                continue;
+            }
+        }
+        if time.is_none()
+            && matches!(k.as_str(), "time" | "ts" | "t" | "timestamp")
+            && let Some(t) = parse_time_str(&v)
+        {
+            time = Some(t);
+            continue;
+        }
         match k.as_str() {
-            k2 if severity.is_none()
-                && is_level_key(k2)
-                && Severity::parse(&v) != Severity::Unknown =>
-            {
-                severity = Some(Severity::parse(&v));
-            }
-            "time" | "ts" | "t" | "timestamp" if time.is_none() && parse_time_str(&v).is_some() => {
-                time = parse_time_str(&v);
-            }
             "msg" | "message" if message.is_none() => message = Some(v),
             "logger" if logger.is_none() => logger = Some(bounded(v, MAX_FIELD)),
             "caller" | "source" if caller.is_none() => caller = Some(bounded(v, MAX_FIELD)),
