@@ -175,12 +175,7 @@ pub fn runs(cx: &Context<'_>) -> Vec<Run> {
                 exit_code: *exit_code,
                 reason: reason.clone(),
                 from_log: false,
-                source: c.source.clone().unwrap_or_else(|| {
-                    p.sources
-                        .first()
-                        .cloned()
-                        .unwrap_or_else(|| Source::new("?"))
-                }),
+                source: p.container_source(c),
             });
         }
     }

@@ -78,13 +78,8 @@ static REPLICASET_NAME: LazyLock<Regex> = LazyLock::new(|| {
 /// Why a pod is in trouble, if it is.
 pub fn pod_symptoms(ev: &Evidence, pod: &Pod) -> Vec<Citation> {
     let mut out = Vec::new();
-    let src = pod
-        .sources
-        .first()
-        .cloned()
-        .unwrap_or_else(|| Source::new("?"));
     for c in &pod.containers {
-        let csrc = c.source.clone().unwrap_or_else(|| src.clone());
+        let csrc = pod.container_source(c);
         if let Some(ContainerState::Waiting {
             reason: Some(r), ..
         }) = &c.state

@@ -383,6 +383,21 @@ impl Pod {
     pub fn container(&self, name: &str) -> Option<&Container> {
         self.containers.iter().find(|c| c.name == name)
     }
+
+    /// Where the pod was read: its first source, or `?`.
+    pub fn source(&self) -> Source {
+        first_source(&self.sources)
+    }
+
+    /// Where one of the pod's containers was read: its own source, or the pod's.
+    pub fn container_source(&self, c: &Container) -> Source {
+        c.source.clone().unwrap_or_else(|| self.source())
+    }
+}
+
+/// The first of `sources`, or `?`: a citation always names a place.
+fn first_source(sources: &[Source]) -> Source {
+    sources.first().cloned().unwrap_or_else(|| Source::new("?"))
 }
 
 /// A node taint.
@@ -417,6 +432,11 @@ pub struct Node {
 }
 
 impl Node {
+    /// Where the node was read: its first source, or `?`.
+    pub fn source(&self) -> Source {
+        first_source(&self.sources)
+    }
+
     /// The condition of this type.
     pub fn condition(&self, kind: &str) -> Option<&Condition> {
         self.conditions.iter().find(|c| c.kind == kind)

@@ -68,14 +68,9 @@ pub fn timeline(ev: &Evidence) -> Vec<Moment> {
 
     for pod in &ev.pods {
         let pod_name = pod.object_ref().to_string();
-        let src = pod
-            .sources
-            .first()
-            .cloned()
-            .unwrap_or_else(|| Source::new("?"));
         for c in &pod.containers {
             let subject = format!("{pod_name} [{}]", c.name);
-            let csrc = c.source.clone().unwrap_or_else(|| src.clone());
+            let csrc = pod.container_source(c);
             for (state, label) in [(&c.last_state, "previous run"), (&c.state, "current run")] {
                 match state {
                     Some(ContainerState::Running { started }) => push(
@@ -198,11 +193,7 @@ pub fn timeline(ev: &Evidence) -> Vec<Moment> {
     }
 
     for n in &ev.nodes {
-        let src = n
-            .sources
-            .first()
-            .cloned()
-            .unwrap_or_else(|| Source::new("?"));
+        let src = n.source();
         for c in &n.conditions {
             // Only conditions that say something is wrong, or that recently changed.
             let healthy = match c.kind.as_str() {

@@ -45,11 +45,7 @@ impl Rule for CpuLimit {
             else {
                 continue;
             };
-            let src = c
-                .source
-                .clone()
-                .or_else(|| pod.sources.first().cloned())
-                .unwrap_or_else(|| crate::evidence::Source::new("?"));
+            let src = pod.container_source(c);
             if limit <= TINY_LIMIT_MILLIS {
                 any = true;
                 // The timeouts are what a starved process looks like from outside.

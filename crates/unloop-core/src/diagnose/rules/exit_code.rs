@@ -237,11 +237,7 @@ fn ended<'a>(cx: &Context<'a>) -> Vec<Ended<'a>> {
             else {
                 return None;
             };
-            let source = c
-                .source
-                .clone()
-                .or_else(|| pod.sources.first().cloned())
-                .unwrap_or_else(|| Source::new("?"));
+            let source = pod.container_source(c);
             Some(Ended {
                 pod,
                 container: c,
@@ -410,9 +406,7 @@ fn memory_context(cx: &Context<'_>, out: &mut Signals) {
         let src = spec
             .source
             .clone()
-            .or_else(|| c.source.clone())
-            .or_else(|| pod.sources.first().cloned())
-            .unwrap_or_else(|| Source::new("?"));
+            .unwrap_or_else(|| pod.container_source(c));
         let request = limits
             .requests
             .memory_bytes

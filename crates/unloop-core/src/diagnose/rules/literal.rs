@@ -182,11 +182,7 @@ pub fn scan(cx: &Context<'_>) -> Vec<Found> {
         scan_log(cx, li, log, &troubled, &mut found);
     }
     for (pod, c) in cx.containers() {
-        let src = c
-            .source
-            .clone()
-            .or_else(|| pod.sources.first().cloned())
-            .unwrap_or_else(|| Source::new("?"));
+        let src = pod.container_source(c);
         for (field, state) in [("lastState", &c.last_state), ("state", &c.state)] {
             let (place, message, factor) = match state {
                 Some(ContainerState::Terminated {
@@ -689,11 +685,7 @@ fn waiting_reasons(cx: &Context<'_>, out: &mut Signals) {
         };
         if let Some(&(_, cause, weight, title)) = WAITING_REASONS.iter().find(|(r, ..)| r == reason)
         {
-            let src = c
-                .source
-                .clone()
-                .or_else(|| pod.sources.first().cloned())
-                .unwrap_or_else(|| Source::new("?"));
+            let src = pod.container_source(c);
             out.support(
                 NAME,
                 cause,
