@@ -26,12 +26,16 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         let listener = unloop_replay::bind(args.port).await?;
         let addr = listener.local_addr().context("reading the bound address")?;
         let url = format!("http://{addr}");
+        // The kubeconfig exists before the address is printed: whoever reads
+        // the address may use it at once.
+        if let Some(path) = &args.kubeconfig_out {
+            write_kubeconfig(path, &url)?;
+        }
         println!(
             "Serving {} objects from the snapshot at {url} (Kubernetes {})",
             replay.loaded, replay.git_version
         );
         if let Some(path) = &args.kubeconfig_out {
-            write_kubeconfig(path, &url)?;
             println!(
                 "Kubeconfig written to {} (context {CONTEXT}): KUBECONFIG={} kubectl get pods -A",
                 path.display(),
