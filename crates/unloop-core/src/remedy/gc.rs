@@ -85,6 +85,19 @@ impl Dependents {
         }
     }
 
+    /// `2,000 Services, 2,000 Endpoints, 1,000 ServerlessServices, 1,000
+    /// Deployments and 1,000 PodAutoscalers`: the objects users know by name.
+    pub fn listing(&self) -> String {
+        format!(
+            "{} Services, {} Endpoints, {} ServerlessServices, {} Deployments and {} PodAutoscalers",
+            thousands(self.services),
+            thousands(self.endpoints),
+            thousands(self.serverless_services),
+            thousands(self.deployments),
+            thousands(self.pod_autoscalers)
+        )
+    }
+
     /// All of them together.
     pub fn total(&self) -> u64 {
         self.serverless_services
@@ -940,15 +953,11 @@ pub fn recommend(
             config.retain_since_create_time, config.retain_since_last_active_time
         ),
         format!(
-            "it would delete {} of {} Revisions (current settings: {}), taking {} Services, {} Endpoints, {} ServerlessServices, {} Deployments and {} PodAutoscalers with them",
+            "it would delete {} of {} Revisions (current settings: {}), taking {} with them",
             thousands(t.delete),
             thousands(t.revisions),
             thousands(before.totals.delete),
-            thousands(t.dependents_deleted.services),
-            thousands(t.dependents_deleted.endpoints),
-            thousands(t.dependents_deleted.serverless_services),
-            thousands(t.dependents_deleted.deployments),
-            thousands(t.dependents_deleted.pod_autoscalers)
+            t.dependents_deleted.listing()
         ),
     ];
     if t.protected > 0 {

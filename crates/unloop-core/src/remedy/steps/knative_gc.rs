@@ -142,16 +142,12 @@ fn patch_step(
                 thousands(total)
             ));
             why.push(format!(
-                "With the current settings (min-non-active-revisions {}, max-non-active-revisions {}) the next GC pass removes {}. With min-non-active-revisions {min} and max-non-active-revisions {max} it removes {} Revisions and with them {} Services, {} Endpoints, {} ServerlessServices, {} Deployments and {} PodAutoscalers, leaving {}.",
+                "With the current settings (min-non-active-revisions {}, max-non-active-revisions {}) the next GC pass removes {}. With min-non-active-revisions {min} and max-non-active-revisions {max} it removes {} Revisions and with them {}, leaving {}.",
                 current.min_non_active_revisions,
                 current.max_non_active_revisions,
                 thousands(r.current_deletes),
                 thousands(r.deletes),
-                thousands(r.dependents_removed.services),
-                thousands(r.dependents_removed.endpoints),
-                thousands(r.dependents_removed.serverless_services),
-                thousands(r.dependents_removed.deployments),
-                thousands(r.dependents_removed.pod_autoscalers),
+                r.dependents_removed.listing(),
                 thousands(r.remaining)
             ));
         }
