@@ -275,6 +275,15 @@ pub(crate) mod tests_support {
         }
     }
 
+    /// The finding for `cause` in the first workload of the default diagnosis.
+    pub fn finding(ev: &Evidence, cause: super::CauseId) -> Option<super::Finding> {
+        super::diagnose(ev, &super::DiagnoseOptions::default()).workloads[0]
+            .findings
+            .iter()
+            .find(|f| f.cause == cause)
+            .cloned()
+    }
+
     /// A [`previous_log`] of untimed `(severity, message)` lines.
     pub fn previous_log_lines(format: LogFormat, lines: &[(Severity, &str)]) -> LogStream {
         let records = lines

@@ -838,15 +838,6 @@ mod tests {
         (f.cause, f.title.clone())
     }
 
-    fn finding(ev: &Evidence, cause: CauseId) -> Option<crate::diagnose::Finding> {
-        let d = diagnose(ev, &DiagnoseOptions::default());
-        d.workloads[0]
-            .findings
-            .iter()
-            .find(|f| f.cause == cause)
-            .cloned()
-    }
-
     #[test]
     fn rbac_refusal_ranks_first_with_a_specific_title() {
         let ev = evidence(

@@ -272,6 +272,7 @@ impl StartupProgress {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnose::tests_support::*;
     use crate::evidence::*;
 
     fn rec(msg: &str) -> LogRecord {
@@ -302,7 +303,6 @@ mod tests {
 
     /// The crash-looping pod (liveness budget 6 × 5 s = 30 s) with a previous-run log.
     fn with_log(records: Vec<LogRecord>, killed: bool) -> Evidence {
-        use crate::diagnose::tests_support::*;
         let mut b = EvidenceBuilder::new();
         b.add_pod(crashing_pod());
         if killed {
@@ -313,28 +313,8 @@ mod tests {
                 4,
             ));
         }
-        b.add_log(LogStream {
-            pod: Some(ObjectRef::new("Pod", Some("ns"), "ctl-5d9c7f6b8-x2kqp")),
-            container: Some("controller".into()),
-            run: ContainerRun::Previous,
-            format: LogFormat::Json,
-            total_records: records.len() as u64,
-            first_time: records.first().and_then(|r| r.time),
-            last_time: records.last().and_then(|r| r.time),
-            records,
-            dropped: 0,
-            source: Source::new("previous.log"),
-        });
+        b.add_log(previous_log(LogFormat::Json, records));
         b.finish()
-    }
-
-    fn finding(ev: &Evidence, cause: CauseId) -> Option<crate::diagnose::Finding> {
-        let d = crate::diagnose::diagnose(ev, &crate::diagnose::DiagnoseOptions::default());
-        d.workloads[0]
-            .findings
-            .iter()
-            .find(|f| f.cause == cause)
-            .cloned()
     }
 
     #[test]
