@@ -30,6 +30,11 @@ pub struct Watch {
     pub per_revision: u32,
 }
 
+/// A [`Watch`] row.
+const fn watch(kind: &'static str, per_revision: u32) -> Watch {
+    Watch { kind, per_revision }
+}
+
 /// A known component.
 #[derive(Debug, Clone, Copy)]
 pub struct Component {
@@ -66,69 +71,24 @@ const KNATIVE_CMS: &[&str] = &[
 ];
 
 const NET_ISTIO_WATCHES: &[Watch] = &[
-    Watch {
-        kind: "Revision.serving.knative.dev",
-        per_revision: 1,
-    },
-    Watch {
-        kind: "ServerlessService.networking.internal.knative.dev",
-        per_revision: 1,
-    },
-    Watch {
-        kind: "Service",
-        per_revision: 2,
-    },
-    Watch {
-        kind: "Endpoints",
-        per_revision: 2,
-    },
-    Watch {
-        kind: "Ingress.networking.internal.knative.dev",
-        per_revision: 0,
-    },
-    Watch {
-        kind: "Secret",
-        per_revision: 0,
-    },
-    Watch {
-        kind: "Pod",
-        per_revision: 0,
-    },
+    watch("Revision.serving.knative.dev", 1),
+    watch("ServerlessService.networking.internal.knative.dev", 1),
+    watch("Service", 2),
+    watch("Endpoints", 2),
+    watch("Ingress.networking.internal.knative.dev", 0),
+    watch("Secret", 0),
+    watch("Pod", 0),
 ];
 
 const SERVING_CONTROLLER_WATCHES: &[Watch] = &[
-    Watch {
-        kind: "Revision.serving.knative.dev",
-        per_revision: 1,
-    },
-    Watch {
-        kind: "Deployment",
-        per_revision: 1,
-    },
-    Watch {
-        kind: "ServerlessService.networking.internal.knative.dev",
-        per_revision: 1,
-    },
-    Watch {
-        kind: "PodAutoscaler.autoscaling.internal.knative.dev",
-        per_revision: 1,
-    },
-    Watch {
-        kind: "Service",
-        per_revision: 2,
-    },
-    Watch {
-        kind: "Endpoints",
-        per_revision: 2,
-    },
-    Watch {
-        kind: "Configuration.serving.knative.dev",
-        per_revision: 0,
-    },
-    Watch {
-        kind: "Route.serving.knative.dev",
-        per_revision: 0,
-    },
+    watch("Revision.serving.knative.dev", 1),
+    watch("Deployment", 1),
+    watch("ServerlessService.networking.internal.knative.dev", 1),
+    watch("PodAutoscaler.autoscaling.internal.knative.dev", 1),
+    watch("Service", 2),
+    watch("Endpoints", 2),
+    watch("Configuration.serving.knative.dev", 0),
+    watch("Route.serving.knative.dev", 0),
 ];
 
 /// Every known component.
@@ -181,14 +141,8 @@ pub static COMPONENTS: &[Component] = &[
         leader_elected: false,
         probe_after_sync: false,
         watches: &[
-            Watch {
-                kind: "Revision.serving.knative.dev",
-                per_revision: 1,
-            },
-            Watch {
-                kind: "Endpoints",
-                per_revision: 2,
-            },
+            watch("Revision.serving.knative.dev", 1),
+            watch("Endpoints", 2),
         ],
         config_maps: KNATIVE_CMS,
         lease_prefix: None,
@@ -203,14 +157,8 @@ pub static COMPONENTS: &[Component] = &[
         leader_elected: true,
         probe_after_sync: false,
         watches: &[
-            Watch {
-                kind: "PodAutoscaler.autoscaling.internal.knative.dev",
-                per_revision: 1,
-            },
-            Watch {
-                kind: "Endpoints",
-                per_revision: 2,
-            },
+            watch("PodAutoscaler.autoscaling.internal.knative.dev", 1),
+            watch("Endpoints", 2),
         ],
         config_maps: KNATIVE_CMS,
         lease_prefix: Some("autoscaler-bucket-"),
@@ -244,16 +192,7 @@ pub static COMPONENTS: &[Component] = &[
         framework: Framework::ControllerRuntime,
         leader_elected: true,
         probe_after_sync: false,
-        watches: &[
-            Watch {
-                kind: "Secret",
-                per_revision: 0,
-            },
-            Watch {
-                kind: "Certificate.cert-manager.io",
-                per_revision: 0,
-            },
-        ],
+        watches: &[watch("Secret", 0), watch("Certificate.cert-manager.io", 0)],
         config_maps: &[],
         lease_prefix: Some("cert-manager"),
         secret_filter_env: None,
@@ -267,18 +206,9 @@ pub static COMPONENTS: &[Component] = &[
         leader_elected: true,
         probe_after_sync: false,
         watches: &[
-            Watch {
-                kind: "Ingress.networking.k8s.io",
-                per_revision: 0,
-            },
-            Watch {
-                kind: "Secret",
-                per_revision: 0,
-            },
-            Watch {
-                kind: "Endpoints",
-                per_revision: 0,
-            },
+            watch("Ingress.networking.k8s.io", 0),
+            watch("Secret", 0),
+            watch("Endpoints", 0),
         ],
         config_maps: &[],
         lease_prefix: None,
@@ -292,16 +222,7 @@ pub static COMPONENTS: &[Component] = &[
         framework: Framework::ClientGo,
         leader_elected: false,
         probe_after_sync: false,
-        watches: &[
-            Watch {
-                kind: "Node",
-                per_revision: 0,
-            },
-            Watch {
-                kind: "Pod",
-                per_revision: 0,
-            },
-        ],
+        watches: &[watch("Node", 0), watch("Pod", 0)],
         config_maps: &[],
         lease_prefix: None,
         secret_filter_env: None,
