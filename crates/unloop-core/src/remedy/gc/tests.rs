@@ -57,6 +57,19 @@ pub(super) fn configuration(name: &str, latest: Option<&str>) -> GenericObject {
     }
 }
 
+/// `n` old Revisions of `app` still `active` behind Route `app`, then its latest.
+fn stuck_behind_route(n: usize) -> Vec<Revision> {
+    let mut revs: Vec<Revision> = (0..n)
+        .map(|i| {
+            let mut r = rev("app", &format!("app-{i}"), Some("active"), 100, Some(90));
+            r.routes = Some("app".into());
+            r
+        })
+        .collect();
+    revs.push(rev("app", "latest", Some("active"), 1, Some(1)));
+    revs
+}
+
 fn route(name: &str, ready: &str, reason: Option<&str>) -> GenericObject {
     GenericObject {
         api_version: "serving.knative.dev/v1".into(),
@@ -392,14 +405,7 @@ fn settings_inside_example_are_a_trap_and_change_nothing() {
 
 #[test]
 fn revisions_stuck_active_behind_unready_routes_are_a_trap() {
-    let mut revs: Vec<Revision> = (0..5)
-        .map(|i| {
-            let mut r = rev("app", &format!("app-{i}"), Some("active"), 100, Some(90));
-            r.routes = Some("app".into());
-            r
-        })
-        .collect();
-    revs.push(rev("app", "latest", Some("active"), 1, Some(1)));
+    let revs = stuck_behind_route(5);
     let objs = vec![
         configuration("app", Some("latest")),
         route("app", "False", Some("IngressNotConfigured")),
@@ -526,14 +532,7 @@ fn recommend_tightens_to_two_and_five_and_counts_what_goes() {
 
 #[test]
 fn recommend_mentions_revisions_it_cannot_reach() {
-    let mut revs: Vec<Revision> = (0..8)
-        .map(|i| {
-            let mut r = rev("app", &format!("app-{i}"), Some("active"), 100, Some(90));
-            r.routes = Some("app".into());
-            r
-        })
-        .collect();
-    revs.push(rev("app", "latest", Some("active"), 1, Some(1)));
+    let revs = stuck_behind_route(8);
     let objs = vec![
         configuration("app", Some("latest")),
         route("app", "Unknown", None),
