@@ -728,6 +728,15 @@ impl ObjectAccumulation {
         watched: u64,
     ) -> f64 {
         let mut total = 0.0;
+        let mut support = |out: &mut Signals, w: f64, text: String, source: Source| {
+            total += w;
+            out.support(
+                STARTUP,
+                CauseId::ObjectAccumulation,
+                w,
+                Citation::new(text, source),
+            );
+        };
         // Pieces of the chain step: the sync time, then what the traces add.
         let mut head: Option<String> = None;
         let mut notes: Vec<String> = Vec::new();
@@ -746,28 +755,20 @@ impl ObjectAccumulation {
                 } else {
                     0.25
                 };
-                total += w;
-                out.support(
-                    STARTUP,
-                    CauseId::ObjectAccumulation,
-                    w,
-                    Citation::new(
-                        format!(
-                            "`Reflector ListAndWatch` took {}{}{} ({} trace{}): {}",
-                            secs(*d),
-                            name.as_ref()
-                                .map(|n| format!(" for {n}"))
-                                .unwrap_or_default(),
-                            listed
-                                .map(|n| format!(", {} objects listed", thousands(n)))
-                                .unwrap_or_default(),
-                            cost.lists,
-                            if cost.lists == 1 { "" } else { "s" },
-                            r.message.lines().next().unwrap_or("")
-                        ),
-                        log.record_source(r),
-                    ),
+                let text = format!(
+                    "`Reflector ListAndWatch` took {}{}{} ({} trace{}): {}",
+                    secs(*d),
+                    name.as_ref()
+                        .map(|n| format!(" for {n}"))
+                        .unwrap_or_default(),
+                    listed
+                        .map(|n| format!(", {} objects listed", thousands(n)))
+                        .unwrap_or_default(),
+                    cost.lists,
+                    if cost.lists == 1 { "" } else { "s" },
+                    r.message.lines().next().unwrap_or("")
                 );
+                support(out, w, text, log.record_source(r));
                 notes.push(format!("lists up to {}", secs(*d)));
             }
         }
@@ -775,23 +776,15 @@ impl ObjectAccumulation {
             out.fact("fifo.max_depth", depth);
             if *depth >= 100 {
                 let w = if *depth >= 1_000 { 0.3 } else { 0.2 };
-                total += w;
-                out.support(
-                    STARTUP,
-                    CauseId::ObjectAccumulation,
-                    w,
-                    Citation::new(
-                        format!(
-                            "{} slow informer queue pop{} ({} in event handlers), queue depth up to {}: {}",
-                            cost.pops,
-                            if cost.pops == 1 { "" } else { "s" },
-                            short(cost.pop_time),
-                            thousands(*depth),
-                            r.message.lines().next().unwrap_or("")
-                        ),
-                        log.record_source(r),
-                    ),
+                let text = format!(
+                    "{} slow informer queue pop{} ({} in event handlers), queue depth up to {}: {}",
+                    cost.pops,
+                    if cost.pops == 1 { "" } else { "s" },
+                    short(cost.pop_time),
+                    thousands(*depth),
+                    r.message.lines().next().unwrap_or("")
                 );
+                support(out, w, text, log.record_source(r));
                 notes.push(format!("{queue} depth up to {}", thousands(*depth)));
             }
         }
@@ -803,7 +796,6 @@ impl ObjectAccumulation {
                 } else {
                     0.25
                 };
-                total += w;
                 let text = if *finished {
                     format!(
                         "\"Starting informers...\" to \"Starting controllers...\" took {}: every informer cache must sync first",
@@ -815,12 +807,7 @@ impl ObjectAccumulation {
                         secs(*gap)
                     )
                 };
-                out.support(
-                    STARTUP,
-                    CauseId::ObjectAccumulation,
-                    w,
-                    Citation::new(text, log.record_source(r)),
-                );
+                support(out, w, text, log.record_source(r));
                 head = Some(if *finished {
                     format!("initial sync takes ~{}", secs(*gap))
                 } else {
