@@ -16,14 +16,18 @@ use crate::rng::Rng;
 use crate::time::{self, BASE, DAY, HOUR, MIN, SEC};
 use crate::words::*;
 
+/// What [`dump`] writes.
 #[derive(Clone, Debug)]
 pub struct DumpOptions {
+    /// The output directory, created if missing.
     pub out: PathBuf,
     /// Stop adding namespaces once this many bytes have been written.
     pub size: u64,
+    /// The same seed gives the same bytes.
     pub seed: u64,
 }
 
+/// What [`dump`] wrote: files and bytes (JSON and logs), namespaces, pods and nodes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DumpStats {
     pub files: u64,
@@ -1257,6 +1261,8 @@ fn node_item(j: &mut Json, n: &Node, rng: &mut Rng) {
 // Driver
 // -------------------------------------------------------------------------------------------
 
+/// Writes `nodes.json`, then namespaces of workloads (lists and pod logs) until about
+/// `opts.size` bytes are written.
 pub fn dump(opts: &DumpOptions) -> io::Result<DumpStats> {
     let mut stats = DumpStats::default();
     let mut rng = Rng::new(opts.seed);

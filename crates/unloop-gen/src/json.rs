@@ -2,6 +2,8 @@
 //! produces (newline + 4-space indentation, `{}`/`[]` for empty containers, `<>&` escaped as
 //! `\u003c` etc.), straight into a byte buffer.
 
+/// Writes one JSON document into `out` as it is built: open a container, add keys or items,
+/// close it; commas and indentation follow.
 pub struct Json<'a> {
     out: &'a mut Vec<u8>,
     /// one entry per open container: has it received an element yet?
@@ -31,10 +33,6 @@ impl<'a> Json<'a> {
         Json { out, stack, indent }
     }
 
-    pub fn buf(&mut self) -> &mut Vec<u8> {
-        self.out
-    }
-
     #[inline]
     fn newline(&mut self) {
         self.out.push(b'\n');
@@ -58,6 +56,7 @@ impl<'a> Json<'a> {
         }
     }
 
+    /// `"k": ` in the innermost object; the value follows.
     #[inline]
     pub fn key(&mut self, k: &str) -> &mut Self {
         self.elem();
@@ -67,22 +66,26 @@ impl<'a> Json<'a> {
         self
     }
 
+    /// Opens an object.
     pub fn obj(&mut self) -> &mut Self {
         self.out.push(b'{');
         self.stack.push(false);
         self
     }
 
+    /// Opens an array.
     pub fn arr(&mut self) -> &mut Self {
         self.out.push(b'[');
         self.stack.push(false);
         self
     }
 
+    /// Closes the innermost object.
     pub fn end_obj(&mut self) -> &mut Self {
         self.close(b'}')
     }
 
+    /// Closes the innermost array.
     pub fn end_arr(&mut self) -> &mut Self {
         self.close(b']')
     }
@@ -103,74 +106,66 @@ impl<'a> Json<'a> {
         self
     }
 
+    /// A string value, escaped as Go escapes it.
     pub fn str(&mut self, v: &str) -> &mut Self {
         escape(self.out, v.as_bytes());
         self
     }
 
+    /// A string value from bytes (ASCII in practice).
     pub fn bytes_str(&mut self, v: &[u8]) -> &mut Self {
         escape(self.out, v);
         self
     }
 
-    pub fn raw(&mut self, v: &[u8]) -> &mut Self {
-        self.out.extend_from_slice(v);
-        self
-    }
-
+    /// An integer value.
     pub fn num(&mut self, v: i64) -> &mut Self {
         crate::time::push_i64(self.out, v);
         self
     }
 
+    /// A boolean value.
     pub fn bool(&mut self, v: bool) -> &mut Self {
         self.out
             .extend_from_slice(if v { b"true" } else { b"false" });
         self
     }
 
+    /// `null`.
     pub fn null(&mut self) -> &mut Self {
         self.out.extend_from_slice(b"null");
         self
     }
 
-    pub fn empty_obj(&mut self) -> &mut Self {
-        self.out.extend_from_slice(b"{}");
-        self
-    }
-
-    // -- shorthands ----------------------------------------------------------------------
+    /// `"k": "v"`
     pub fn kv(&mut self, k: &str, v: &str) -> &mut Self {
         self.key(k).str(v)
     }
+    /// `"k": 1`
     pub fn kn(&mut self, k: &str, v: i64) -> &mut Self {
         self.key(k).num(v)
     }
+    /// `"k": true`
     pub fn kb(&mut self, k: &str, v: bool) -> &mut Self {
         self.key(k).bool(v)
     }
+    /// `"k": {`, an object to fill and close.
     pub fn ko(&mut self, k: &str) -> &mut Self {
         self.key(k).obj()
     }
+    /// `"k": [`, an array to fill and close.
     pub fn ka(&mut self, k: &str) -> &mut Self {
         self.key(k).arr()
     }
     /// `"k": "<rfc3339>"`
     pub fn kt(&mut self, k: &str, us: i64) -> &mut Self {
-        self.key_time(k, us, crate::time::rfc3339)
-    }
-    /// `"k": "<rfc3339 with microseconds>"`
-    pub fn kmicro(&mut self, k: &str, us: i64) -> &mut Self {
-        self.key_time(k, us, crate::time::micro)
-    }
-    fn key_time(&mut self, k: &str, us: i64, format: fn(&mut Vec<u8>, i64)) -> &mut Self {
         self.key(k);
         self.out.push(b'"');
-        format(self.out, us);
+        crate::time::rfc3339(self.out, us);
         self.out.push(b'"');
         self
     }
-    /// array item string
+    /// A string item of the innermost array.
     pub fn is(&mut self, v: &str) -> &mut Self {
         self.item().str(v)
     }

@@ -6,6 +6,7 @@ use crate::rng::Rng;
 use crate::time::{self, MIN, SEC};
 use crate::words::*;
 
+/// How a container logs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
     Klog,
@@ -16,6 +17,7 @@ pub enum Style {
 }
 
 impl Style {
+    /// A style, as often as it is met in real clusters.
     pub fn pick(rng: &mut Rng) -> Style {
         match rng.below(100) {
             0..=29 => Style::Klog,
@@ -27,6 +29,7 @@ impl Style {
     }
 }
 
+/// Who is logging: the pod, its namespace and component, and the object keys it reconciles.
 pub struct LogCtx<'a> {
     pub ns: &'a str,
     pub pod: &'a str,
@@ -325,7 +328,7 @@ fn line(out: &mut Vec<u8>, rng: &mut Rng, style: Style, ctx: &LogCtx, t: &mut i6
 
 fn klog_line(out: &mut Vec<u8>, rng: &mut Rng, ctx: &LogCtx, t: i64, roll: u64) {
     let k = key(rng, ctx);
-    let (kind, _) = *rng.pick(KINDS);
+    let kind = *rng.pick(KINDS);
     if roll < 700 {
         time::klog(out, b'I', t, 1, "controller.go:266");
         out.extend_from_slice(b"\"Reconciling\" ");

@@ -14,6 +14,8 @@ use crate::rng::Rng;
 use crate::time::{BASE, DAY, HOUR, SEC};
 use crate::words::{APP_WORDS, NS_WORDS};
 
+/// What [`revisions`] wrote: Revisions and their Configurations and namespaces, how many are
+/// `active` or `no-gc`, and the bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RevisionStats {
     pub revisions: u64,
@@ -120,6 +122,7 @@ fn cond(j: &mut Json, ty: &str, status: &str, t: i64, reason: Option<(&str, &str
     j.end_obj();
 }
 
+/// Writes a list of `count` Revisions to `out`.
 pub fn revisions(count: u64, seed: u64, out: &Path) -> io::Result<RevisionStats> {
     let mut rng = Rng::new(seed ^ 0x005E_ED0F_2E71_5105);
     let cfgs = plan(&mut rng, count);

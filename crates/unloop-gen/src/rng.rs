@@ -3,12 +3,14 @@
 //! The generator must produce the same bytes for the same seed on every platform and
 //! every Rust version, so it does not use any external or std randomness.
 
+/// The generator; clone or [`Rng::fork`] it for independent streams.
 #[derive(Clone, Debug)]
 pub struct Rng {
     state: u64,
 }
 
 impl Rng {
+    /// A generator seeded with `seed`.
     pub fn new(seed: u64) -> Self {
         // splitmix64 scrambles small seeds (0, 1, 2, ...) into well-spread states.
         let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -25,6 +27,7 @@ impl Rng {
         Rng::new(self.next_u64() ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15))
     }
 
+    /// The next 64 random bits.
     #[inline]
     pub fn next_u64(&mut self) -> u64 {
         let mut x = self.state;
@@ -53,11 +56,13 @@ impl Rng {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
+    /// True with probability `p`.
     #[inline]
     pub fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
     }
 
+    /// One of `items` (not empty), uniformly.
     #[inline]
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
@@ -76,6 +81,7 @@ impl Rng {
         }
     }
 
+    /// `n` lowercase hex digits.
     pub fn hex(&mut self, out: &mut Vec<u8>, n: usize) {
         const H: &[u8] = b"0123456789abcdef";
         let mut left = n;
@@ -108,6 +114,7 @@ impl Rng {
         }
     }
 
+    /// [`Rng::uuid`] as a `String`.
     pub fn uuid_string(&mut self) -> String {
         let mut v = Vec::with_capacity(36);
         self.uuid(&mut v);

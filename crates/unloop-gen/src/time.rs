@@ -2,9 +2,13 @@
 //!
 //! All times are microseconds since the Unix epoch, UTC.
 
+/// A second, in microseconds.
 pub const SEC: i64 = 1_000_000;
+/// A minute, in microseconds.
 pub const MIN: i64 = 60 * SEC;
+/// An hour, in microseconds.
 pub const HOUR: i64 = 60 * MIN;
+/// A day, in microseconds.
 pub const DAY: i64 = 24 * HOUR;
 
 /// 2024-04-12T00:00:00Z
@@ -214,6 +218,7 @@ pub fn epoch_float(out: &mut Vec<u8>, us: i64) {
     dn(out, frac, digits);
 }
 
+/// `v` in decimal.
 #[inline]
 pub fn push_u64(out: &mut Vec<u8>, mut v: u64) {
     let mut buf = [0u8; 20];
@@ -229,6 +234,7 @@ pub fn push_u64(out: &mut Vec<u8>, mut v: u64) {
     out.extend_from_slice(&buf[i..]);
 }
 
+/// `v` in decimal, with its sign.
 pub fn push_i64(out: &mut Vec<u8>, v: i64) {
     if v < 0 {
         out.push(b'-');

@@ -1,5 +1,6 @@
 //! Vocabulary for generated names and messages.
 
+/// Namespace names.
 pub const NS_WORDS: &[&str] = &[
     "payments",
     "checkout",
@@ -38,6 +39,7 @@ pub const NS_WORDS: &[&str] = &[
     "postgres",
 ];
 
+/// Halves of workload names.
 pub const APP_WORDS: &[&str] = &[
     "api",
     "worker",
@@ -69,39 +71,22 @@ pub const APP_WORDS: &[&str] = &[
     "scorer",
 ];
 
-pub const KINDS: &[(&str, &str)] = &[
-    ("Deployment", "apps/v1"),
-    ("ConfigMap", "v1"),
-    ("Secret", "v1"),
-    ("Service", "v1"),
-    ("Ingress", "networking.k8s.io/v1"),
-    ("Certificate", "cert-manager.io/v1"),
-    ("KafkaTopic", "kafka.strimzi.io/v1beta2"),
-    ("Revision", "serving.knative.dev/v1"),
-    ("Route", "serving.knative.dev/v1"),
-    ("Job", "batch/v1"),
-    ("PodMonitor", "monitoring.coreos.com/v1"),
+/// Kinds controllers reconcile.
+pub const KINDS: &[&str] = &[
+    "Deployment",
+    "ConfigMap",
+    "Secret",
+    "Service",
+    "Ingress",
+    "Certificate",
+    "KafkaTopic",
+    "Revision",
+    "Route",
+    "Job",
+    "PodMonitor",
 ];
 
-pub const GO_FILES: &[&str] = &[
-    "controller.go:266",
-    "reconciler.go:123",
-    "leaderelection.go:245",
-    "leaderelection.go:255",
-    "reflector.go:325",
-    "reflector.go:535",
-    "request.go:690",
-    "trace.go:236",
-    "shared_informer.go:311",
-    "server.go:187",
-    "main.go:88",
-    "event.go:294",
-    "worker.go:77",
-    "cache.go:412",
-    "queue.go:140",
-    "handler.go:91",
-];
-
+/// Reconcile errors as controllers log them.
 pub const ERRORS: &[&str] = &[
     "context deadline exceeded",
     "dial tcp 10.96.0.1:443: i/o timeout",
@@ -116,6 +101,7 @@ pub const ERRORS: &[&str] = &[
     "the server is currently unable to handle the request (get endpoints.discovery.k8s.io)",
 ];
 
+/// Request paths of access logs.
 pub const HTTP_PATHS: &[&str] = &[
     "/healthz",
     "/readyz",
@@ -133,6 +119,7 @@ pub const HTTP_PATHS: &[&str] = &[
     "/robots.txt",
 ];
 
+/// User agents of access logs.
 pub const USER_AGENTS: &[&str] = &[
     "kube-probe/1.26",
     "Prometheus/2.48.1",
