@@ -522,7 +522,12 @@ fn pod_item(j: &mut Json, ns: &str, w: &Workload, p: &Pod, nodes: &[Node], rng: 
     );
     j.end_arr();
     j.end_obj();
-    // spec
+    pod_spec(j, w, p, nodes);
+    pod_status(j, ns, p, nodes, rng);
+    j.end_obj();
+}
+
+fn pod_spec(j: &mut Json, w: &Workload, p: &Pod, nodes: &[Node]) {
     j.ko("spec");
     j.ka("volumes");
     j.item()
@@ -583,7 +588,9 @@ fn pod_item(j: &mut Json, ns: &str, w: &Workload, p: &Pod, nodes: &[Node], rng: 
         .kb("enableServiceLinks", true)
         .kv("preemptionPolicy", "PreemptLowerThanOrEqual");
     j.end_obj();
-    // status
+}
+
+fn pod_status(j: &mut Json, ns: &str, p: &Pod, nodes: &[Node], rng: &mut Rng) {
     j.ko("status");
     j.kv("phase", if p.pending { "Pending" } else { "Running" });
     j.ka("conditions");
@@ -677,7 +684,6 @@ fn pod_item(j: &mut Json, ns: &str, w: &Workload, p: &Pod, nodes: &[Node], rng: 
     }
     j.end_arr();
     j.kv("qosClass", "Burstable");
-    j.end_obj();
     j.end_obj();
 }
 
