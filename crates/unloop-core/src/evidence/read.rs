@@ -270,14 +270,15 @@ fn read_buffer(
         Ok(t) => std::borrow::Cow::Borrowed(t),
         Err(e) => {
             let off = e.valid_up_to();
+            let line = line_of_offset(bytes, off);
             let err = InputError::InvalidUtf8 {
                 origin: origin.origin.to_string(),
-                line: line_of_offset(bytes, off),
+                line,
                 offset: off as u64,
             };
             b.diagnostic(
                 DiagnosticLevel::Error,
-                origin.at_line(line_of_offset(bytes, off)),
+                origin.at_line(line),
                 format!("{err}; invalid bytes were replaced and the rest read"),
             );
             String::from_utf8_lossy(bytes)

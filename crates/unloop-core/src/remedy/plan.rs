@@ -151,7 +151,7 @@ pub fn plan(cx: &Context<'_>, findings: &[Finding], signals: &Signals) -> Vec<Pl
             )
     };
     for f in findings.iter().filter(acted_on) {
-        for s in super::steps::for_cause(cx, f, findings, signals) {
+        for s in super::steps::for_cause(cx, f, signals) {
             if !steps.iter().any(|o| o.title == s.title) {
                 steps.push(s);
             }

@@ -10,12 +10,7 @@ use crate::diagnose::finding::{Finding, Signals};
 use crate::diagnose::{CauseId, Context};
 
 /// The steps that address one finding.
-pub fn for_cause(
-    cx: &Context<'_>,
-    f: &Finding,
-    _all: &[Finding],
-    signals: &Signals,
-) -> Vec<PlanStep> {
+pub fn for_cause(cx: &Context<'_>, f: &Finding, signals: &Signals) -> Vec<PlanStep> {
     match f.cause {
         CauseId::ProbeTimeoutUnderLoad | CauseId::StartupExceedsProbeBudget => {
             probe::steps(cx, f, signals)
@@ -36,7 +31,6 @@ pub fn for_cause(
         CauseId::CpuStarved => probe::cpu_steps(cx, f),
         CauseId::ObjectAccumulation => knative_gc::steps(cx, f, signals),
         CauseId::NodeUnhealthy => node::steps(cx, f, signals),
-        CauseId::Unknown => Vec::new(),
         _ => Vec::new(),
     }
 }
