@@ -249,23 +249,22 @@ fn line(out: &mut Vec<u8>, rng: &mut Rng, style: Style, ctx: &LogCtx, t: &mut i6
             let k = key(rng, ctx);
             let (ns, name) = k.split_once('/').unwrap_or((ctx.ns, k));
             time::iso_millis(out, *t);
-            if roll < 900 {
-                out.extend_from_slice(b"\tINFO\tReconciling\t{\"controller\": \"");
-                out.extend_from_slice(ctx.component.as_bytes());
-                out.extend_from_slice(b"\", \"namespace\": \"");
-                out.extend_from_slice(ns.as_bytes());
-                out.extend_from_slice(b"\", \"name\": \"");
-                out.extend_from_slice(name.as_bytes());
+            let ok = roll < 900;
+            out.extend_from_slice(if ok {
+                b"\tINFO\tReconciling\t{\"controller\": \""
+            } else {
+                b"\tERROR\tReconciler error\t{\"controller\": \""
+            });
+            out.extend_from_slice(ctx.component.as_bytes());
+            out.extend_from_slice(b"\", \"namespace\": \"");
+            out.extend_from_slice(ns.as_bytes());
+            out.extend_from_slice(b"\", \"name\": \"");
+            out.extend_from_slice(name.as_bytes());
+            if ok {
                 out.extend_from_slice(b"\", \"reconcileID\": \"");
                 rng.uuid(out);
                 out.extend_from_slice(b"\"}\n");
             } else {
-                out.extend_from_slice(b"\tERROR\tReconciler error\t{\"controller\": \"");
-                out.extend_from_slice(ctx.component.as_bytes());
-                out.extend_from_slice(b"\", \"namespace\": \"");
-                out.extend_from_slice(ns.as_bytes());
-                out.extend_from_slice(b"\", \"name\": \"");
-                out.extend_from_slice(name.as_bytes());
                 out.extend_from_slice(b"\", \"error\": ");
                 crate::json::escape(out, rng.pick(ERRORS).as_bytes());
                 out.extend_from_slice(b"}\nsigs.k8s.io/controller-runtime/pkg/internal/controller.(*Controller).reconcileHandler\n\t/go/pkg/mod/sigs.k8s.io/controller-runtime@v0.17.2/pkg/internal/controller/controller.go:329\nsigs.k8s.io/controller-runtime/pkg/internal/controller.(*Controller).processNextWorkItem\n\t/go/pkg/mod/sigs.k8s.io/controller-runtime@v0.17.2/pkg/internal/controller/controller.go:266\n");
