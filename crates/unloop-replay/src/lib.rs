@@ -10,8 +10,9 @@
 //! - [`kubeconfig`] writes a kubeconfig for the address served.
 //!
 //! The store broadcasts every change ([`store::Store::subscribe`]), which is
-//! where a simulation loop would plug in, and [`server::router`] is a plain
-//! `tower` service that fault-injection layers can wrap.
+//! what the optional [`simulate`] loop (controllers and kubelet) reacts to,
+//! and [`server::router`] is a plain `tower` service that fault-injection
+//! layers can wrap.
 
 pub mod app;
 pub mod clock;
@@ -28,9 +29,11 @@ pub mod request;
 pub mod resources;
 pub mod selectors;
 pub mod server;
+pub mod simulate;
 pub mod store;
 pub mod subresources;
 pub mod table;
+pub mod units;
 pub mod watch;
 pub mod write;
 

@@ -148,4 +148,21 @@ pub struct ReplayArgs {
     /// Write a kubeconfig for the server here (context `unloop-replay`).
     #[arg(long, value_name = "FILE")]
     pub kubeconfig_out: Option<PathBuf>,
+    /// Simulate controllers and kubelets: scaling creates or removes pods on
+    /// schedulable nodes, evicted pods are replaced, pods on bad nodes keep
+    /// crash-looping while others become Ready, leases are renewed.
+    #[arg(long)]
+    pub simulate: bool,
+    /// With --simulate: how often crash-looping containers restart (and
+    /// leases are renewed), e.g. 5s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = unloop_replay::units::parse_duration)]
+    pub tick: std::time::Duration,
+    /// With --simulate: how long a new pod takes to become Running.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = unloop_replay::units::parse_duration)]
+    pub start_delay: std::time::Duration,
+    /// With --simulate: treat this node as bad (its new pods crash-loop) even
+    /// if the snapshot shows it healthy (repeatable). Nodes the snapshot shows
+    /// NotReady or with a problem condition are bad anyway.
+    #[arg(long = "bad-node", value_name = "NAME")]
+    pub bad_nodes: Vec<String>,
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use unloop_replay::kubeconfig::{CONTEXT, write_kubeconfig};
+use unloop_replay::simulate::{SimOptions, Simulation};
 use unloop_replay::{Options, Replay};
 
 use crate::cli::ReplayArgs;
@@ -48,7 +49,20 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        unloop_replay::serve(Arc::new(replay), listener, shutdown).await?;
+        let replay = Arc::new(replay);
+        if args.simulate {
+            let options = SimOptions {
+                tick: args.tick,
+                start_delay: args.start_delay,
+                bad_nodes: args.bad_nodes.clone(),
+            };
+            Arc::new(Simulation::new(replay.clone(), options)).spawn();
+            println!(
+                "Simulating controllers and kubelets (tick {:?}, start-up delay {:?}).",
+                args.tick, args.start_delay
+            );
+        }
+        unloop_replay::serve(replay, listener, shutdown).await?;
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(ExitCode::SUCCESS)

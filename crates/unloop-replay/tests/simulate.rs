@@ -1,0 +1,426 @@
+//! `--simulate` against the bundled incident, through the HTTP API: a kube-rs
+//! client in-process, and the real kubectl over loopback.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::core::v1::{Event, Node, Pod};
+use kube::Client;
+use kube::api::{Api, DeleteParams, EvictParams, ListParams, Patch, PatchParams};
+use serde_json::json;
+use unloop_replay::simulate::{SimOptions, Simulation};
+use unloop_replay::{Options, Replay, router};
+
+const NS: &str = "knative-serving";
+const DEPLOY: &str = "net-istio-controller";
+const RS: &str = "net-istio-controller-5f7c9d8b46";
+const BAD: &str = "gke-prod-pool-1-3f9c2a1b-x7kq";
+const ALPHABET: &str = "bcdfghjklmnpqrstvwxz2456789";
+
+fn options() -> SimOptions {
+    SimOptions {
+        tick: Duration::from_millis(100),
+        start_delay: Duration::from_millis(100),
+        bad_nodes: Vec::new(),
+    }
+}
+
+/// The incident with a running simulation, and a client for it.
+fn simulated() -> (Arc<Replay>, Client) {
+    let replay = Arc::new(Replay::load(&[common::incident()], Options::default()));
+    Arc::new(Simulation::new(replay.clone(), options())).spawn();
+    let client = Client::new(router(replay.clone()), "default");
+    (replay, client)
+}
+
+/// Polls `f` until it returns Some, failing after 20 seconds.
+async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..400 {
+        if let Some(t) = f().await {
+            return t;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+fn ready(p: &Pod) -> bool {
+    p.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+fn node_of(p: &Pod) -> String {
+    p.spec
+        .as_ref()
+        .and_then(|s| s.node_name.clone())
+        .unwrap_or_default()
+}
+
+fn restarts(p: &Pod) -> i32 {
+    p.status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .map_or(0, |c| c.iter().map(|c| c.restart_count).sum())
+}
+
+async fn controller_pods(client: &Client) -> Vec<Pod> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), NS);
+    pods.list(&ListParams::default().labels("app=net-istio-controller"))
+        .await
+        .unwrap()
+        .items
+}
+
+async fn cordon(client: &Client, node: &str) {
+    let nodes: Api<Node> = Api::all(client.clone());
+    nodes
+        .patch(
+            node,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"unschedulable": true}})),
+        )
+        .await
+        .unwrap();
+}
+
+async fn scale(client: &Client, n: i32) {
+    let d: Api<Deployment> = Api::namespaced(client.clone(), NS);
+    d.patch_scale(
+        DEPLOY,
+        &PatchParams::default(),
+        &Patch::Merge(json!({"spec": {"replicas": n}})),
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn scaling_creates_and_removes_pods_on_schedulable_nodes_only() {
+    let (_r, client) = simulated();
+    let cordoned = [
+        "gke-prod-pool-1-3f9c2a1b-m2vd",
+        "gke-prod-pool-1-3f9c2a1b-q8zt",
+        "gke-prod-pool-1-3f9c2a1b-w4hn",
+    ];
+    for n in cordoned {
+        cordon(&client, n).await;
+    }
+    let before: Vec<String> = controller_pods(&client)
+        .await
+        .iter()
+        .map(|p| p.metadata.name.clone().unwrap())
+        .collect();
+    assert_eq!(before.len(), 3);
+    scale(&client, 7).await;
+    let pods = eventually("7 net-istio-controller pods", || async {
+        let p = controller_pods(&client).await;
+        (p.len() == 7).then_some(p)
+    })
+    .await;
+    let new: Vec<&Pod> = pods
+        .iter()
+        .filter(|p| !before.contains(p.metadata.name.as_ref().unwrap()))
+        .collect();
+    assert_eq!(new.len(), 4);
+    let mut per_node = std::collections::BTreeMap::new();
+    for p in &new {
+        let name = p.metadata.name.as_deref().unwrap();
+        let suffix = name
+            .strip_prefix(&format!("{RS}-"))
+            .expect("named after the ReplicaSet");
+        assert!(
+            suffix.len() == 5 && suffix.chars().all(|c| ALPHABET.contains(c)),
+            "{name}"
+        );
+        let owner = &p.metadata.owner_references.as_ref().unwrap()[0];
+        assert_eq!(
+            (owner.kind.as_str(), owner.name.as_str()),
+            ("ReplicaSet", RS)
+        );
+        let node = node_of(p);
+        assert!(
+            !cordoned.contains(&node.as_str()),
+            "{name} placed on cordoned {node}"
+        );
+        *per_node.entry(node).or_insert(0) += 1;
+    }
+    // Spread: x7kq already runs two of them, so the two free nodes get the most.
+    assert!(per_node.values().all(|&n| n <= 2), "{per_node:?}");
+    assert!(per_node.len() >= 2, "{per_node:?}");
+
+    // Status follows: the pods on good nodes become Ready.
+    let rs: Api<ReplicaSet> = Api::namespaced(client.clone(), NS);
+    eventually(
+        "ReplicaSet status with 7 replicas and some ready",
+        || async {
+            let s = rs.get(RS).await.unwrap().status.unwrap();
+            (s.replicas == 7 && s.ready_replicas.unwrap_or(0) >= 2).then_some(())
+        },
+    )
+    .await;
+    assert_eq!(rs.get(RS).await.unwrap().spec.unwrap().replicas, Some(7));
+
+    // Scale down removes the worst first: what is left is Ready.
+    scale(&client, 2).await;
+    let left = eventually("2 pods left", || async {
+        let p = controller_pods(&client).await;
+        (p.len() == 2).then_some(p)
+    })
+    .await;
+    for p in &left {
+        assert!(ready(p), "{:?} kept though not ready", p.metadata.name);
+        assert!(!before.contains(p.metadata.name.as_ref().unwrap()));
+    }
+    let d: Api<Deployment> = Api::namespaced(client.clone(), NS);
+    let status = eventually("Deployment available with 2 ready", || async {
+        let s = d.get(DEPLOY).await.unwrap().status.unwrap();
+        (s.ready_replicas == Some(2) && s.available_replicas == Some(2)).then_some(s)
+    })
+    .await;
+    let available = status
+        .conditions
+        .unwrap()
+        .into_iter()
+        .find(|c| c.type_ == "Available")
+        .unwrap();
+    assert_eq!(available.status, "True");
+    assert_eq!(status.updated_replicas, Some(2));
+}
+
+#[tokio::test]
+async fn cordoned_and_evicted_pods_are_replaced_elsewhere_and_the_lease_moves() {
+    let (_r, client) = simulated();
+    cordon(&client, BAD).await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), NS);
+    pods.evict(
+        "net-istio-controller-5f7c9d8b46-k8x2p",
+        &EvictParams::default(),
+    )
+    .await
+    .unwrap();
+    // The leader (crash-looping on a good node) is deleted: its lease is released.
+    pods.delete(
+        "net-istio-controller-5f7c9d8b46-7m9tr",
+        &DeleteParams::default(),
+    )
+    .await
+    .unwrap();
+    let replaced = eventually("two replacements Ready", || async {
+        let p = controller_pods(&client).await;
+        let fresh: Vec<Pod> = p
+            .into_iter()
+            .filter(|p| {
+                let n = p.metadata.name.as_deref().unwrap();
+                !n.ends_with("k8x2p") && !n.ends_with("7m9tr") && !n.ends_with("zq4wn")
+            })
+            .collect();
+        (fresh.len() == 2 && fresh.iter().all(ready)).then_some(fresh)
+    })
+    .await;
+    for p in &replaced {
+        assert_ne!(node_of(p), BAD);
+        assert_eq!(restarts(p), 0);
+    }
+    let leases: Api<Lease> = Api::namespaced(client.clone(), NS);
+    let name =
+        "net-istio-controller.knative.dev.net-istio.pkg.reconciler.ingress.reconciler.00-of-01";
+    let all = leases.list(&ListParams::default()).await.unwrap();
+    let lease_name = all
+        .items
+        .iter()
+        .map(|l| l.metadata.name.clone().unwrap())
+        .find(|n| n == name || n.starts_with("net-istio-controller"))
+        .expect("a net-istio-controller lease");
+    let (holder, renewed) = eventually("the lease taken by a Ready replacement", || async {
+        let spec = leases.get(&lease_name).await.unwrap().spec.unwrap();
+        let holder = spec.holder_identity.unwrap_or_default();
+        replaced
+            .iter()
+            .any(|p| holder.starts_with(&format!("{}_", p.metadata.name.as_deref().unwrap())))
+            .then(|| (holder, spec.renew_time.unwrap()))
+    })
+    .await;
+    eventually("the lease renewed", || async {
+        let spec = leases.get(&lease_name).await.unwrap().spec.unwrap();
+        (spec.holder_identity.as_deref() == Some(holder.as_str())
+            && spec.renew_time.unwrap().0 > renewed.0)
+            .then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pods_on_the_bad_node_keep_crash_looping_with_kubelet_events() {
+    let (_r, client) = simulated();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), NS);
+    let crashing = "net-istio-controller-5f7c9d8b46-zq4wn";
+    let start = restarts(&pods.get(crashing).await.unwrap());
+    assert_eq!(start, 22);
+    let p = eventually("restartCount grows", || async {
+        let p = pods.get(crashing).await.unwrap();
+        (restarts(&p) >= start + 3).then_some(p)
+    })
+    .await;
+    let cs = &p
+        .status
+        .as_ref()
+        .unwrap()
+        .container_statuses
+        .as_ref()
+        .unwrap()[0];
+    let waiting = cs.state.as_ref().unwrap().waiting.as_ref().unwrap();
+    assert_eq!(waiting.reason.as_deref(), Some("CrashLoopBackOff"));
+    assert!(!cs.ready);
+    let term = cs.last_state.as_ref().unwrap().terminated.as_ref().unwrap();
+    assert!(term.finished_at.as_ref().unwrap().0.as_second() >= 1_712_916_000);
+    assert!(!ready(&p));
+
+    let events: Api<Event> = Api::namespaced(client.clone(), NS);
+    let lp = ListParams::default().fields(&format!("involvedObject.name={crashing}"));
+    let evs = eventually("BackOff counted up", || async {
+        let e = events.list(&lp).await.unwrap().items;
+        e.iter()
+            .any(|e| e.reason.as_deref() == Some("BackOff") && e.count.unwrap_or(0) >= 2)
+            .then_some(e)
+    })
+    .await;
+    let by = |r: &str| evs.iter().find(|e| e.reason.as_deref() == Some(r)).cloned();
+    // The snapshot has Unhealthy events of its own (readiness); the kubelet's
+    // liveness failure is among them now.
+    assert!(
+        evs.iter().any(|e| e.reason.as_deref() == Some("Unhealthy")
+            && e.message.as_deref().is_some_and(|m| {
+                m.starts_with("Liveness probe failed: Get \"http://")
+                    && m.contains("context deadline exceeded")
+            })),
+        "{evs:#?}"
+    );
+    assert_eq!(
+        by("Killing").unwrap().message.as_deref(),
+        Some("Container controller failed liveness probe, will be restarted")
+    );
+    let backoff = by("BackOff").unwrap();
+    assert!(backoff.last_timestamp.unwrap().0 >= backoff.first_timestamp.unwrap().0);
+
+    // A new pod on the bad node crash-loops; one on a good node runs.
+    for n in [
+        "gke-prod-pool-1-3f9c2a1b-m2vd",
+        "gke-prod-pool-1-3f9c2a1b-q8zt",
+        "gke-prod-pool-1-3f9c2a1b-w4hn",
+        "gke-prod-pool-2-8e41d0c7-t9jc",
+    ] {
+        cordon(&client, n).await;
+    }
+    let old: Vec<String> = controller_pods(&client)
+        .await
+        .into_iter()
+        .map(|p| p.metadata.name.unwrap())
+        .collect();
+    // b5nw takes the first three (it has none of them, x7kq two), x7kq the fourth.
+    scale(&client, 7).await;
+    let pods_now = eventually("the new pods started or crashed", || async {
+        let p = controller_pods(&client).await;
+        let new: Vec<Pod> = p
+            .into_iter()
+            .filter(|p| !old.contains(p.metadata.name.as_ref().unwrap()))
+            .collect();
+        let done = new.len() == 4 && new.iter().all(|p| ready(p) || restarts(p) >= 1);
+        done.then_some(new)
+    })
+    .await;
+    for p in &pods_now {
+        if node_of(p) == BAD {
+            assert!(
+                !ready(p) && restarts(p) >= 1,
+                "a new pod on the bad node must crash"
+            );
+        } else {
+            assert_eq!(node_of(p), "gke-prod-pool-2-8e41d0c7-b5nw");
+            assert!(ready(p));
+        }
+    }
+    assert!(pods_now.iter().any(|p| node_of(p) == BAD));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_scale_get_wide_and_drain() {
+    let replay =
+        tokio::task::spawn_blocking(|| Replay::load(&[common::incident()], Options::default()))
+            .await
+            .unwrap();
+    let served = common::serve(replay, "simulate-kubectl").await;
+    Arc::new(Simulation::new(served.replay.clone(), options())).spawn();
+    served
+        .kubectl_ok(&["-n", NS, "scale", "deployment", DEPLOY, "--replicas=4"])
+        .await;
+    let wide = eventually("4 controller pods in get -o wide", || async {
+        let out = served
+            .kubectl_ok(&[
+                "-n",
+                NS,
+                "get",
+                "pods",
+                "-l",
+                "app=net-istio-controller",
+                "-o",
+                "wide",
+            ])
+            .await;
+        (out.lines().count() == 5).then_some(out)
+    })
+    .await;
+    assert!(wide.lines().next().unwrap().contains("NODE"), "{wide}");
+
+    let drained = served
+        .kubectl(&[
+            "drain",
+            BAD,
+            "--ignore-daemonsets",
+            "--delete-emptydir-data",
+            "--force",
+            "--timeout=60s",
+        ])
+        .await;
+    assert!(drained.ok, "{}\n{}", drained.stdout, drained.stderr);
+    assert!(drained.stdout.contains("drained"), "{}", drained.stdout);
+    let out = eventually(
+        "4 controller pods, none on the drained node, 3 Running",
+        || async {
+            let out = served
+                .kubectl_ok(&[
+                    "-n",
+                    NS,
+                    "get",
+                    "pods",
+                    "-l",
+                    "app=net-istio-controller",
+                    "-o",
+                    "wide",
+                    "--no-headers",
+                ])
+                .await;
+            let lines: Vec<&str> = out.lines().collect();
+            let running = lines
+                .iter()
+                .filter(|l| l.contains(" 1/1 ") && l.contains("Running"))
+                .count();
+            (lines.len() == 4 && !out.contains(BAD) && running >= 3).then_some(out)
+        },
+    )
+    .await;
+    // The one left crash-looping is the snapshot's leader on a good node.
+    assert!(out.contains("7m9tr"), "{out}");
+    let nodes = served.kubectl_ok(&["get", "nodes"]).await;
+    let line = nodes.lines().find(|l| l.starts_with(BAD)).unwrap();
+    assert!(line.contains("SchedulingDisabled"), "{line}");
+}
