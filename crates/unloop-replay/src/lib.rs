@@ -18,6 +18,7 @@ pub mod app;
 pub mod clock;
 pub mod discovery;
 pub mod error;
+pub mod faults;
 pub mod ids;
 pub mod kubeconfig;
 pub mod list;
@@ -39,4 +40,4 @@ pub mod write;
 
 pub use app::{Options, Replay};
 pub use error::{ApiError, ReplayError};
-pub use server::{bind, router, serve};
+pub use server::{bind, router, serve, serve_router};

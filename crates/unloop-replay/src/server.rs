@@ -392,11 +392,21 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ReplayError> {
+    serve_router(router(replay), listener, shutdown).await
+}
+
+/// Serves `router` (the replay's, perhaps wrapped in layers such as
+/// [`crate::faults::layer`]) on `listener` until `shutdown` completes.
+pub async fn serve_router(
+    router: Router,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ReplayError> {
     // Small writes (watch events) go out at once, not after a delayed ACK.
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, router(replay))
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(ReplayError::Serve)

@@ -165,4 +165,18 @@ pub struct ReplayArgs {
     /// NotReady or with a problem condition are bad anyway.
     #[arg(long = "bad-node", value_name = "NAME")]
     pub bad_nodes: Vec<String>,
+    /// Inject faults, for tests: comma-separated `latency=50ms..200ms`,
+    /// `VERB:CODE=RATE` (VERB get|list|watch|create|update|patch|delete|log|
+    /// eviction|discovery|*, CODE 500|503|429 with Retry-After, RATE 0..1),
+    /// `retry-after=SECS`, `watch-close=30s` or `watch-close=N` (events),
+    /// `log-rate=4KiB/s`, `seed=N`. `/version` and discovery are never
+    /// faulted unless a `discovery:` rule asks. Example:
+    /// `latency=50ms..200ms,get:500=0.1,list:429=0.2,patch:503=0.05,watch-close=30s,log-rate=4KiB/s,seed=7`
+    #[arg(long, value_name = "SPEC", value_parser = parse_faults)]
+    pub faults: Option<unloop_replay::faults::FaultSpec>,
+}
+
+fn parse_faults(s: &str) -> Result<unloop_replay::faults::FaultSpec, String> {
+    s.parse()
+        .map_err(|e: unloop_replay::faults::FaultSpecError| e.to_string())
 }

@@ -62,7 +62,13 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
                 args.tick, args.start_delay
             );
         }
-        unloop_replay::serve(replay, listener, shutdown).await?;
+        let mut router = unloop_replay::router(replay);
+        if let Some(spec) = &args.faults {
+            println!("Injecting faults: {spec:?}");
+            let faults = Arc::new(unloop_replay::faults::Faults::new(spec.clone()));
+            router = unloop_replay::faults::layer(router, faults);
+        }
+        unloop_replay::serve_router(router, listener, shutdown).await?;
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(ExitCode::SUCCESS)
