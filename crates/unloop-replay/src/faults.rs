@@ -125,6 +125,39 @@ pub struct FaultSpec {
     pub seed: u64,
 }
 
+impl std::fmt::Display for FaultSpec {
+    /// The spec in the `--faults` grammar, so what is printed can be pasted back.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut items: Vec<String> = Vec::new();
+        if let Some((lo, hi)) = self.latency {
+            items.push(if lo == hi {
+                format!("latency={}ms", lo.as_millis())
+            } else {
+                format!("latency={}ms..{}ms", lo.as_millis(), hi.as_millis())
+            });
+        }
+        for e in &self.errors {
+            let verb = e
+                .verb
+                .map_or("*".to_owned(), |v| format!("{v:?}").to_ascii_lowercase());
+            items.push(format!("{verb}:{}={}", e.code, e.rate));
+        }
+        if let Some(r) = self.retry_after {
+            items.push(format!("retry-after={r}"));
+        }
+        match self.watch_close {
+            Some(WatchClose::After(d)) => items.push(format!("watch-close={}ms", d.as_millis())),
+            Some(WatchClose::Events(n)) => items.push(format!("watch-close={n}")),
+            None => {}
+        }
+        if let Some(b) = self.log_rate {
+            items.push(format!("log-rate={b}B/s"));
+        }
+        items.push(format!("seed={}", self.seed));
+        f.write_str(&items.join(","))
+    }
+}
+
 /// A spec that does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FaultSpecError {
@@ -441,5 +474,16 @@ mod tests {
         assert!((16..=48).contains(&n), "{n}");
         let f = Faults::new(spec);
         assert!((0..32).all(|_| f.error(Verb::Discovery).is_none()));
+    }
+
+    #[test]
+    fn a_printed_spec_parses_back_to_itself() {
+        let spec: FaultSpec = "latency=50ms..200ms,get:500=0.1,*:503=0.05,list:429=0.2,retry-after=3,watch-close=7,log-rate=4KiB/s,seed=9"
+            .parse()
+            .unwrap();
+        let again: FaultSpec = spec.to_string().parse().unwrap();
+        assert_eq!(again, spec);
+        let timed: FaultSpec = "watch-close=30s".parse().unwrap();
+        assert_eq!(timed.to_string().parse::<FaultSpec>().unwrap(), timed);
     }
 }

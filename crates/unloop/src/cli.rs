@@ -166,8 +166,9 @@ pub struct ReplayArgs {
     #[arg(long = "bad-node", value_name = "NAME")]
     pub bad_nodes: Vec<String>,
     /// Inject faults, for tests: comma-separated `latency=50ms..200ms`,
-    /// `VERB:CODE=RATE` (VERB get|list|watch|create|update|patch|delete|log|
-    /// eviction|discovery|*, CODE 500|503|429 with Retry-After, RATE 0..1),
+    /// `VERB:CODE=RATE` (VERB one of get, list, watch, create, update, patch,
+    /// delete, log, eviction, discovery or *; CODE 500, 503 or 429 with
+    /// Retry-After; RATE 0..1),
     /// `retry-after=SECS`, `watch-close=30s` or `watch-close=N` (events),
     /// `log-rate=4KiB/s`, `seed=N`. `/version` and discovery are never
     /// faulted unless a `discovery:` rule asks. Example:

@@ -45,7 +45,6 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         } else {
             println!("kubectl --server {url} get pods -A");
         }
-        println!("Press Ctrl-C to stop.");
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
@@ -64,10 +63,11 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         }
         let mut router = unloop_replay::router(replay);
         if let Some(spec) = &args.faults {
-            println!("Injecting faults: {spec:?}");
+            println!("Injecting faults: {spec}");
             let faults = Arc::new(unloop_replay::faults::Faults::new(spec.clone()));
             router = unloop_replay::faults::layer(router, faults);
         }
+        println!("Press Ctrl-C to stop.");
         unloop_replay::serve_router(router, listener, shutdown).await?;
         Ok::<_, anyhow::Error>(())
     })?;
