@@ -1,0 +1,835 @@
+//! What to read, in which order: the pods in scope, then for each troubled
+//! pod its events, logs, node, neighbours, owner chain, leases and the
+//! ConfigMaps of its component, and counts of what the component watches.
+//!
+//! Every request goes through one [`Pacer`]; a request that fails becomes a
+//! [`Gap`] (and a warning diagnostic) and collection goes on, so the
+//! diagnosis runs on what could be read and says what could not.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Mutex;
+
+use futures_util::StreamExt;
+use kube::Client;
+use serde_json::Value;
+use unloop_core::diagnose::{Diagnosis, Missing, knowledge::components, subject};
+use unloop_core::evidence::logs::{LogHint, LogParser};
+use unloop_core::evidence::{
+    ContainerRun, ContainerState, DiagnosticLevel, Evidence, EvidenceBuilder, InputKind,
+    InputSummary, ObjectRef, Pod, Source,
+};
+
+use crate::counts::{Counted, counted};
+use crate::error::LiveError;
+use crate::ingest;
+use crate::limits::Limits;
+use crate::pace::{CallError, Pacer};
+use crate::progress::Progress;
+use crate::rbac;
+use crate::request::{self, METADATA_ACCEPT, Query};
+use crate::scope::Scope;
+
+/// Evidence that could not be collected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gap {
+    /// What is missing (`Leases in knative-serving`).
+    pub what: String,
+    /// Why (`denied (403): ...`, `the --timeout deadline passed`).
+    pub why: String,
+    /// The RBAC rule that would grant it, for 403s.
+    pub grant: Option<String>,
+}
+
+/// What a live collection produced.
+#[derive(Debug)]
+pub struct Collection {
+    pub evidence: Evidence,
+    pub gaps: Vec<Gap>,
+    /// Troubled pods found in scope (before `max_troubled_pods`).
+    pub troubled: usize,
+    /// Requests sent (retries included) and retries.
+    pub requests: u64,
+    pub retries: u64,
+}
+
+impl Collection {
+    /// Adds every gap to each workload's missing evidence, so reports show it.
+    pub fn annotate(&self, d: &mut Diagnosis) {
+        let missing: Vec<Missing> = self.gaps.iter().map(Gap::missing).collect();
+        for w in &mut d.workloads {
+            for m in &missing {
+                if !w.missing.contains(m) {
+                    w.missing.push(m.clone());
+                }
+            }
+        }
+    }
+}
+
+impl Gap {
+    /// The gap as the diagnosis' missing evidence.
+    pub fn missing(&self) -> Missing {
+        Missing {
+            what: format!(
+                "not collected from the cluster: {} ({})",
+                self.what, self.why
+            ),
+            command: self
+                .grant
+                .clone()
+                .unwrap_or_else(|| "unloop diagnose --timeout 120s (or retry later)".into()),
+        }
+    }
+}
+
+/// One unit of collection.
+struct Job {
+    /// For gaps: `events of Pod ns/name`.
+    what: String,
+    /// For 403s: the rule (group, resource, verb, namespace).
+    rbac: (String, String, &'static str, Option<String>),
+    kind: JobKind,
+}
+
+enum JobKind {
+    /// A paginated list at `path` with selectors.
+    List {
+        path: String,
+        fields: Option<String>,
+        labels: Option<String>,
+    },
+    /// One object; 404 is simply absent.
+    Get { path: String },
+    /// One container run's log.
+    Log {
+        path: String,
+        container: String,
+        previous: bool,
+        hint: LogHint,
+    },
+    /// Metadata-only count of a watched resource, cluster-wide.
+    Count(Counted),
+    /// A full, cluster-wide list of a custom kind found by discovery (absent
+    /// when not installed): Knative Routes and Configurations, whose status
+    /// GC reasoning needs and which number one per Knative Service.
+    ListCustom {
+        group: &'static str,
+        kind: &'static str,
+    },
+}
+
+/// What a job brought back, ingested in job order so evidence is
+/// deterministic whatever order answers arrive in.
+enum Fetched {
+    Objects(Source, Vec<Value>),
+    Log(Source, LogHint, String),
+    /// Ingested as it streamed (counts, which must not be buffered).
+    Done,
+}
+
+/// Reads `scope` through `client` into the evidence model.
+pub async fn collect(
+    client: &Client,
+    scope: &Scope,
+    limits: &Limits,
+    progress: &Progress,
+) -> Result<Collection, LiveError> {
+    let c = Collector {
+        client: client.clone(),
+        pacer: Pacer::new(limits),
+        limits: limits.clone(),
+        builder: Mutex::new(EvidenceBuilder::new()),
+        gaps: Mutex::new(Vec::new()),
+    };
+    progress.step("listing pods");
+    c.scope_pods(scope).await?;
+    let troubled = c.troubled();
+    let n_troubled = troubled.len();
+    if n_troubled > limits.max_troubled_pods {
+        c.gap(Gap {
+            what: format!(
+                "details of {} more troubled pods",
+                n_troubled - limits.max_troubled_pods
+            ),
+            why: format!("--max-pods {}", limits.max_troubled_pods),
+            grant: None,
+        });
+    }
+    let troubled: Vec<Pod> = troubled
+        .into_iter()
+        .take(limits.max_troubled_pods)
+        .collect();
+    progress.step(&format!("reading {} troubled pods", troubled.len()));
+    let jobs = c.pod_jobs(&troubled);
+    c.run(jobs, progress).await;
+    // The owner chain's second step needs the ReplicaSets read above.
+    let jobs = c.deployment_jobs(&troubled);
+    c.run(jobs, progress).await;
+    progress.done();
+
+    let mut b = c.builder.into_inner().unwrap_or_else(|e| e.into_inner());
+    let (objects, log_records) = b.take_stats();
+    b.add_input(InputSummary {
+        source: Source::new(format!("live:{}", client.default_namespace())),
+        kind: InputKind::KubeObjectsJson,
+        parts: Vec::new(),
+        objects,
+        log_records,
+    });
+    let gaps = c.gaps.into_inner().unwrap_or_else(|e| e.into_inner());
+    for g in &gaps {
+        let msg = match &g.grant {
+            Some(r) => format!("not collected: {}: {}; needs {r}", g.what, g.why),
+            None => format!("not collected: {}: {}", g.what, g.why),
+        };
+        b.diagnostic(DiagnosticLevel::Warning, Source::new("live:"), msg);
+    }
+    Ok(Collection {
+        evidence: b.finish(),
+        gaps,
+        troubled: n_troubled,
+        requests: c.pacer.requests(),
+        retries: c.pacer.retries(),
+    })
+}
+
+struct Collector {
+    client: Client,
+    pacer: Pacer,
+    limits: Limits,
+    builder: Mutex<EvidenceBuilder>,
+    gaps: Mutex<Vec<Gap>>,
+}
+
+/// Locks, recovering from a poisoned lock (a panic elsewhere must not hide evidence).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Collector {
+    fn gap(&self, g: Gap) {
+        lock(&self.gaps).push(g);
+    }
+
+    /// Lists (or gets) the pods in scope. Without them there is nothing to diagnose.
+    async fn scope_pods(&self, scope: &Scope) -> Result<(), LiveError> {
+        let pods = |ns: Option<&str>| request::collection("", "v1", "pods", ns);
+        let fail = |what: String, e: CallError, ns: Option<&str>, res: &str, verb| {
+            let why = match &e {
+                CallError::Denied { code: 401, .. } => rbac::UNAUTHENTICATED.to_owned(),
+                CallError::Denied { .. } => {
+                    format!("{e}; needs {}", rbac::grant("", res, verb, ns))
+                }
+                _ => e.to_string(),
+            };
+            LiveError::Scope { what, why }
+        };
+        match scope {
+            Scope::AllNamespaces | Scope::Namespace(_) => {
+                let ns = scope.namespace();
+                let path = pods(ns);
+                self.list_into(&path, None, None)
+                    .await
+                    .map_err(|e| fail(format!("pods ({path})"), e, ns, "pods", "list"))
+            }
+            Scope::Pod { namespace, name } => {
+                let path = format!("{}/{}", pods(Some(namespace)), request::encode(name));
+                match self.get(&path).await {
+                    Ok(v) => {
+                        ingest::object(
+                            v,
+                            &Source::new(format!("live:{path}")),
+                            &mut lock(&self.builder),
+                        );
+                        Ok(())
+                    }
+                    Err(e) => Err(fail(
+                        format!("pod {namespace}/{name}"),
+                        e,
+                        Some(namespace),
+                        "pods",
+                        "get",
+                    )),
+                }
+            }
+            Scope::Deployment { namespace, name } => {
+                let path = format!(
+                    "{}/{}",
+                    request::collection("apps", "v1", "deployments", Some(namespace)),
+                    request::encode(name)
+                );
+                let d = self.get(&path).await.map_err(|e| {
+                    fail(
+                        format!("deployment {namespace}/{name}"),
+                        e,
+                        Some(namespace),
+                        "deployments",
+                        "get",
+                    )
+                })?;
+                let selector = match_labels(&d);
+                ingest::object(
+                    d,
+                    &Source::new(format!("live:{path}")),
+                    &mut lock(&self.builder),
+                );
+                let ppath = pods(Some(namespace));
+                self.list_into(&ppath, None, selector.as_deref())
+                    .await
+                    .map_err(|e| {
+                        fail(
+                            format!("pods of deployment {namespace}/{name}"),
+                            e,
+                            Some(namespace),
+                            "pods",
+                            "list",
+                        )
+                    })
+            }
+        }
+    }
+
+    /// Pods in trouble by the diagnosis' own test, or on the way there
+    /// (restarts, a bad waiting state, not ready): events are not read yet,
+    /// and they may be what makes a pod troubled.
+    fn troubled(&self) -> Vec<Pod> {
+        let b = lock(&self.builder);
+        let ev = b.evidence();
+        ev.pods
+            .iter()
+            .filter(|p| {
+                !subject::pod_symptoms(ev, p).is_empty()
+                    || p.containers.iter().any(|c| {
+                        c.restart_count.unwrap_or(0) > 0
+                            || c.ready == Some(false)
+                            || matches!(c.state, Some(ContainerState::Waiting { .. }))
+                    })
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Everything to read about the troubled pods, deduplicated.
+    fn pod_jobs(&self, pods: &[Pod]) -> Vec<Job> {
+        let year = {
+            let b = lock(&self.builder);
+            evidence_year(b.evidence())
+        };
+        let mut jobs = Vec::new();
+        let mut seen = BTreeSet::new();
+        let mut once = |key: String| seen.insert(key);
+        let mut watched: BTreeSet<&'static str> = BTreeSet::new();
+        for p in pods {
+            let ns = p.meta.namespace.clone().unwrap_or_default();
+            let name = &p.meta.name;
+            let pod_path = format!(
+                "{}/{}",
+                request::collection("", "v1", "pods", Some(&ns)),
+                request::encode(name)
+            );
+            jobs.push(events_job(&ns, "Pod", name, p.meta.uid.as_deref()));
+            for c in &p.containers {
+                let runs: &[bool] = if c.restart_count.unwrap_or(0) > 0 || c.last_state.is_some() {
+                    &[false, true]
+                } else {
+                    &[false]
+                };
+                for &previous in runs {
+                    let hint = LogHint {
+                        pod: Some(p.object_ref()),
+                        container: Some(c.name.clone()),
+                        run: Some(if previous {
+                            ContainerRun::Previous
+                        } else {
+                            ContainerRun::Current
+                        }),
+                        default_year: year,
+                    };
+                    jobs.push(Job {
+                        what: format!(
+                            "{} log of {ns}/{name} container {}",
+                            if previous { "previous" } else { "current" },
+                            c.name
+                        ),
+                        rbac: rule("", "pods/log", "get", Some(&ns)),
+                        kind: JobKind::Log {
+                            path: format!("{pod_path}/log"),
+                            container: c.name.clone(),
+                            previous,
+                            hint,
+                        },
+                    });
+                }
+            }
+            if let Some(node) = &p.node
+                && once(format!("node/{node}"))
+            {
+                jobs.push(Job {
+                    what: format!("node {node}"),
+                    rbac: rule("", "nodes", "get", None),
+                    kind: JobKind::Get {
+                        path: format!("/api/v1/nodes/{}", request::encode(node)),
+                    },
+                });
+                // Node events are recorded in `default` by the kubelet.
+                jobs.push(events_job("default", "Node", node, None));
+                jobs.push(Job {
+                    what: format!("pods on node {node}"),
+                    rbac: rule("", "pods", "list", None),
+                    kind: JobKind::List {
+                        path: request::collection("", "v1", "pods", None),
+                        fields: Some(format!("spec.nodeName={node}")),
+                        labels: None,
+                    },
+                });
+            }
+            if let Some(o) = p.meta.controller()
+                && o.kind == "ReplicaSet"
+                && once(format!("rs/{ns}/{}", o.name))
+            {
+                jobs.push(Job {
+                    what: format!("ReplicaSet {ns}/{}", o.name),
+                    rbac: rule("apps", "replicasets", "get", Some(&ns)),
+                    kind: JobKind::Get {
+                        path: format!(
+                            "{}/{}",
+                            request::collection("apps", "v1", "replicasets", Some(&ns)),
+                            request::encode(&o.name)
+                        ),
+                    },
+                });
+                jobs.push(events_job(&ns, "ReplicaSet", &o.name, None));
+            }
+            if once(format!("leases/{ns}")) {
+                jobs.push(Job {
+                    what: format!("Leases in {ns}"),
+                    rbac: rule("coordination.k8s.io", "leases", "list", Some(&ns)),
+                    kind: JobKind::List {
+                        path: request::collection("coordination.k8s.io", "v1", "leases", Some(&ns)),
+                        fields: None,
+                        labels: None,
+                    },
+                });
+            }
+            let workload = {
+                let b = lock(&self.builder);
+                subject::owner_of(b.evidence(), p).map(|(w, _)| w.name)
+            };
+            if let Some(comp) = components::recognise_pod(p, workload.as_deref()) {
+                let cm_ns = comp.namespace.unwrap_or(ns.as_str()).to_owned();
+                if cm_ns != ns && once(format!("leases/{cm_ns}")) {
+                    jobs.push(Job {
+                        what: format!("Leases in {cm_ns}"),
+                        rbac: rule("coordination.k8s.io", "leases", "list", Some(&cm_ns)),
+                        kind: JobKind::List {
+                            path: request::collection(
+                                "coordination.k8s.io",
+                                "v1",
+                                "leases",
+                                Some(&cm_ns),
+                            ),
+                            fields: None,
+                            labels: None,
+                        },
+                    });
+                }
+                for cm in comp.config_maps {
+                    if once(format!("cm/{cm_ns}/{cm}")) {
+                        jobs.push(Job {
+                            what: format!("ConfigMap {cm_ns}/{cm}"),
+                            rbac: rule("", "configmaps", "get", Some(&cm_ns)),
+                            kind: JobKind::Get {
+                                path: format!(
+                                    "{}/{}",
+                                    request::collection("", "v1", "configmaps", Some(&cm_ns)),
+                                    request::encode(cm)
+                                ),
+                            },
+                        });
+                    }
+                }
+                watched.extend(comp.watches.iter().map(|w| w.kind));
+                if comp.watches_revisions() {
+                    for (kind, resource) in
+                        [("Configuration", "configurations"), ("Route", "routes")]
+                    {
+                        if once(format!("custom/{kind}")) {
+                            jobs.push(Job {
+                                what: format!("Knative {resource}"),
+                                rbac: rule("serving.knative.dev", resource, "list", None),
+                                kind: JobKind::ListCustom {
+                                    group: "serving.knative.dev",
+                                    kind,
+                                },
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        for key in watched {
+            if let Some(c) = counted(key) {
+                let resource = c
+                    .builtin
+                    .map_or_else(|| c.kind.to_lowercase() + "s", |(_, p)| p.to_owned());
+                jobs.push(Job {
+                    what: format!("count of {key} (metadata only)"),
+                    rbac: rule(&c.group, &resource, "list", None),
+                    kind: JobKind::Count(c),
+                });
+            }
+        }
+        jobs
+    }
+
+    /// Deployments that own the troubled pods' ReplicaSets, and their events.
+    fn deployment_jobs(&self, pods: &[Pod]) -> Vec<Job> {
+        let b = lock(&self.builder);
+        let ev = b.evidence();
+        let mut seen = BTreeSet::new();
+        let mut jobs = Vec::new();
+        for p in pods {
+            let Some((w, inferred)) = subject::owner_of(ev, p) else {
+                continue;
+            };
+            if inferred || w.kind != "Deployment" {
+                continue;
+            }
+            let ns = w.namespace.clone().unwrap_or_default();
+            let have = ev.workloads.iter().any(|x| {
+                x.object_ref()
+                    .same_object(&ObjectRef::new("Deployment", Some(&ns), &w.name))
+            });
+            if !seen.insert((ns.clone(), w.name.clone())) {
+                continue;
+            }
+            if !have {
+                jobs.push(Job {
+                    what: format!("Deployment {ns}/{}", w.name),
+                    rbac: rule("apps", "deployments", "get", Some(&ns)),
+                    kind: JobKind::Get {
+                        path: format!(
+                            "{}/{}",
+                            request::collection("apps", "v1", "deployments", Some(&ns)),
+                            request::encode(&w.name)
+                        ),
+                    },
+                });
+            }
+            jobs.push(events_job(&ns, "Deployment", &w.name, None));
+        }
+        jobs
+    }
+
+    /// Runs jobs with bounded concurrency (the pacer's semaphore bounds the
+    /// requests; this bounds the futures), then ingests in job order.
+    async fn run(&self, jobs: Vec<Job>, progress: &Progress) {
+        let total = jobs.len();
+        let mut results: Vec<(usize, Option<Fetched>)> =
+            futures_util::stream::iter(jobs.iter().enumerate())
+                .map(|(i, job)| async move { (i, self.run_job(job).await) })
+                .buffer_unordered(self.limits.concurrency.max(1) * 2)
+                .collect()
+                .await;
+        results.sort_by_key(|(i, _)| *i);
+        progress.step(&format!("read {total} items"));
+        let mut b = lock(&self.builder);
+        for (_, r) in results {
+            match r {
+                Some(Fetched::Objects(src, items)) => {
+                    for item in items {
+                        ingest::object(item, &src, &mut b);
+                    }
+                }
+                Some(Fetched::Log(src, hint, text)) => {
+                    let mut parser = LogParser::new(src, hint);
+                    let text = text.strip_suffix('\n').unwrap_or(&text);
+                    for line in text.split('\n') {
+                        parser.push_line(line);
+                    }
+                    b.add_log(parser.finish());
+                }
+                Some(Fetched::Done) | None => {}
+            }
+        }
+    }
+
+    /// One job; its failure is recorded as a gap.
+    async fn run_job(&self, job: &Job) -> Option<Fetched> {
+        let r = match &job.kind {
+            JobKind::List {
+                path,
+                fields,
+                labels,
+            } => {
+                let mut items = Vec::new();
+                self.list(path, fields.as_deref(), labels.as_deref(), None, &mut |v| {
+                    items.push(v)
+                })
+                .await
+                .map(|()| Some(Fetched::Objects(Source::new(format!("live:{path}")), items)))
+            }
+            JobKind::Get { path } => match self.get(path).await {
+                Ok(v) => Ok(Some(Fetched::Objects(
+                    Source::new(format!("live:{path}")),
+                    vec![v],
+                ))),
+                Err(CallError::NotFound) => Ok(None),
+                Err(e) => Err(e),
+            },
+            JobKind::Log {
+                path,
+                container,
+                previous,
+                hint,
+            } => {
+                let q = Query::default()
+                    .add("container", container)
+                    .opt("previous", previous.then_some("true"))
+                    .add("tailLines", self.limits.tail_lines.to_string())
+                    .add("limitBytes", self.limits.limit_bytes.to_string());
+                let uri = q.on(path);
+                let src = Source::new(format!(
+                    "live:{}",
+                    Query::default()
+                        .add("container", container)
+                        .opt("previous", previous.then_some("true"))
+                        .on(path)
+                ));
+                match self
+                    .pacer
+                    .call(|| self.client.request_text(request::get(&uri, None)))
+                    .await
+                {
+                    Ok(t) if t.is_empty() => Ok(None),
+                    Ok(t) => Ok(Some(Fetched::Log(src, hint.clone(), t))),
+                    // No previous run, or a container not started: no log, not a gap.
+                    Err(CallError::NotFound | CallError::Rejected { .. }) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
+            JobKind::Count(c) => self.count(c).await.map(|()| Some(Fetched::Done)),
+            JobKind::ListCustom { group, kind } => match self.discover(group, kind).await {
+                Ok(Some((_, path))) => {
+                    let mut items = Vec::new();
+                    self.list(&path, None, None, None, &mut |v| items.push(v))
+                        .await
+                        .map(|()| {
+                            Some(Fetched::Objects(Source::new(format!("live:{path}")), items))
+                        })
+                }
+                Ok(None) => Ok(None),
+                Err(e) => Err(e),
+            },
+        };
+        match r {
+            Ok(f) => f,
+            Err(e) => {
+                let (g, res, verb, ns) = &job.rbac;
+                let grant = match &e {
+                    CallError::Denied { code: 403, .. } => {
+                        Some(rbac::grant(g, res, verb, ns.as_deref()))
+                    }
+                    CallError::Denied { .. } => Some(rbac::UNAUTHENTICATED.to_owned()),
+                    _ => None,
+                };
+                self.gap(Gap {
+                    what: job.what.clone(),
+                    why: e.to_string(),
+                    grant,
+                });
+                None
+            }
+        }
+    }
+
+    /// Counts a watched resource cluster-wide with metadata-only pages;
+    /// Revisions are kept (GC needs their labels and annotations).
+    async fn count(&self, c: &Counted) -> Result<(), CallError> {
+        let (api_version, path) = match c.builtin {
+            Some((v, plural)) => (v.to_owned(), request::collection("", v, plural, None)),
+            None => match self.discover(&c.group, &c.kind).await? {
+                Some(found) => found,
+                None => return Ok(()),
+            },
+        };
+        let origin = Source::new(format!("live:{path}"));
+        let mut per_ns: BTreeMap<Option<String>, u64> = BTreeMap::new();
+        let is_revision = c.key == "Revision.serving.knative.dev";
+        self.list(&path, None, None, Some(METADATA_ACCEPT), &mut |item| {
+            if is_revision {
+                let r = ingest::revision_from_metadata(&item, &api_version);
+                unloop_core::evidence::objects::ingest_value(r, &origin, &mut lock(&self.builder));
+            } else {
+                let ns = item["metadata"]["namespace"].as_str().map(str::to_owned);
+                *per_ns.entry(ns).or_default() += 1;
+            }
+        })
+        .await?;
+        let mut b = lock(&self.builder);
+        for (ns, n) in per_ns {
+            b.count_n(&c.key, ns.as_deref(), n);
+        }
+        Ok(())
+    }
+
+    /// The apiVersion and cluster-wide path of a custom kind, or `None` when
+    /// it is not installed.
+    async fn discover(
+        &self,
+        group: &str,
+        kind: &str,
+    ) -> Result<Option<(String, String)>, CallError> {
+        let g = match self
+            .pacer
+            .call(|| kube::discovery::group(&self.client, group))
+            .await
+        {
+            Ok(g) => g,
+            Err(CallError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(g.recommended_kind(kind).map(|(ar, _)| {
+            (
+                ar.api_version.clone(),
+                request::collection(&ar.group, &ar.version, &ar.plural, None),
+            )
+        }))
+    }
+
+    /// A paginated list straight into the builder (the scope's pods).
+    async fn list_into(
+        &self,
+        path: &str,
+        fields: Option<&str>,
+        labels: Option<&str>,
+    ) -> Result<(), CallError> {
+        let origin = Source::new(format!("live:{path}"));
+        self.list(path, fields, labels, None, &mut |item| {
+            ingest::object(item, &origin, &mut lock(&self.builder));
+        })
+        .await
+    }
+
+    /// Pages through a list with `limit` + `continue`, handing each item
+    /// (typed) to `sink`. A 410 on a continue token restarts the list;
+    /// items already handed over are skipped the second time.
+    async fn list(
+        &self,
+        path: &str,
+        fields: Option<&str>,
+        labels: Option<&str>,
+        accept: Option<&str>,
+        sink: &mut (dyn FnMut(Value) + Send),
+    ) -> Result<(), CallError> {
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut restarts = 0;
+        let mut token: Option<String> = None;
+        loop {
+            let uri = Query::default()
+                .add("limit", self.limits.page_size.to_string())
+                .opt("continue", token.as_deref())
+                .opt("fieldSelector", fields)
+                .opt("labelSelector", labels)
+                .on(path);
+            let page: Value = match self
+                .pacer
+                .call(|| self.client.request::<Value>(request::get(&uri, accept)))
+                .await
+            {
+                Ok(p) => p,
+                Err(CallError::Gone) if token.is_some() && restarts < 3 => {
+                    restarts += 1;
+                    token = None;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let kind = ingest::item_kind(&page).unwrap_or_default();
+            let api_version = page["apiVersion"].as_str().unwrap_or("v1").to_owned();
+            token = page["metadata"]["continue"]
+                .as_str()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned);
+            if let Value::Object(mut o) = page
+                && let Some(Value::Array(items)) = o.remove("items")
+            {
+                for item in items {
+                    if restarts > 0 && !seen.insert(ingest::identity(&item)) {
+                        continue;
+                    }
+                    if restarts == 0 && token.is_some() {
+                        seen.insert(ingest::identity(&item));
+                    }
+                    sink(ingest::typed(item, &kind, &api_version));
+                }
+            }
+            if token.is_none() {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn get(&self, path: &str) -> Result<Value, CallError> {
+        self.pacer
+            .call(|| self.client.request::<Value>(request::get(path, None)))
+            .await
+    }
+}
+
+/// An events list for one object, by the field selector `kubectl describe` uses.
+fn events_job(ns: &str, kind: &str, name: &str, uid: Option<&str>) -> Job {
+    let mut fields = format!(
+        "involvedObject.kind={kind},involvedObject.name={name},involvedObject.namespace={}",
+        if kind == "Node" { "" } else { ns }
+    );
+    if let Some(uid) = uid {
+        fields.push_str(&format!(",involvedObject.uid={uid}"));
+    }
+    Job {
+        what: format!("events of {kind} {ns}/{name}"),
+        rbac: rule("", "events", "list", Some(ns)),
+        kind: JobKind::List {
+            path: request::collection("", "v1", "events", Some(ns)),
+            fields: Some(fields),
+            labels: None,
+        },
+    }
+}
+
+fn rule(
+    group: &str,
+    resource: &str,
+    verb: &'static str,
+    ns: Option<&str>,
+) -> (String, String, &'static str, Option<String>) {
+    (
+        group.to_owned(),
+        resource.to_owned(),
+        verb,
+        ns.map(str::to_owned),
+    )
+}
+
+/// A Deployment's `spec.selector.matchLabels` as a label selector.
+fn match_labels(d: &Value) -> Option<String> {
+    let m = d["spec"]["selector"]["matchLabels"].as_object()?;
+    let s: Vec<String> = m
+        .iter()
+        .filter_map(|(k, v)| Some(format!("{k}={}", v.as_str()?)))
+        .collect();
+    (!s.is_empty()).then(|| s.join(","))
+}
+
+/// The year klog lines without one fall in: the latest pod time's (as the
+/// dump reader does with the dump's times).
+fn evidence_year(ev: &Evidence) -> Option<i16> {
+    let latest = ev
+        .pods
+        .iter()
+        .flat_map(|p| [p.start_time, p.meta.created])
+        .flatten()
+        .filter_map(|t| t.absolute())
+        .max()?;
+    Some(latest.to_zoned(jiff::tz::TimeZone::UTC).year())
+}

@@ -1,0 +1,145 @@
+//! The collector against the replay server, in process: same findings as
+//! offline, only GETs, and faults that end in a diagnosis or named gaps.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use kube::Client;
+use unloop_core::diagnose::{DiagnoseOptions, Diagnosis, diagnose};
+use unloop_core::evidence::{ReadOptions, read_paths};
+use unloop_kube::{Collection, Limits, Progress, Scope, collect};
+use unloop_replay::faults::FaultSpec;
+use unloop_replay::{Options, Replay, router};
+
+fn incident() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/net-istio-crashloop")
+}
+
+/// A client on the replay of `paths`, recording every request's method and URI.
+fn client(paths: &[PathBuf], faults: Option<&str>) -> (Client, Arc<Mutex<Vec<String>>>) {
+    let replay = Arc::new(Replay::load(paths, Options::default()));
+    let mut r = router(replay);
+    if let Some(spec) = faults {
+        let spec: FaultSpec = spec.parse().expect("fault spec");
+        r = unloop_replay::faults::layer(r, Arc::new(unloop_replay::faults::Faults::new(spec)));
+    }
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let svc = tower::ServiceBuilder::new()
+        .map_request(move |req: http::Request<kube::client::Body>| {
+            log.lock()
+                .unwrap()
+                .push(format!("{} {}", req.method(), req.uri()));
+            req
+        })
+        .service(r);
+    (Client::new(svc, "default"), seen)
+}
+
+async fn live(
+    paths: &[PathBuf],
+    faults: Option<&str>,
+    limits: Limits,
+) -> (Collection, Vec<String>) {
+    let (c, seen) = client(paths, faults);
+    let coll = collect(&c, &Scope::AllNamespaces, &limits, &Progress::silent())
+        .await
+        .expect("collect");
+    let seen = seen.lock().unwrap().clone();
+    (coll, seen)
+}
+
+fn offline(paths: &[PathBuf]) -> Diagnosis {
+    diagnose(
+        &read_paths(paths, &ReadOptions::default()),
+        &DiagnoseOptions::default(),
+    )
+}
+
+/// Same workloads, verdicts, causes in the same order, scores within 0.05.
+fn assert_same(off: &Diagnosis, live: &Diagnosis) {
+    let subjects = |d: &Diagnosis| {
+        d.workloads
+            .iter()
+            .map(|w| w.subject.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(subjects(off), subjects(live));
+    for (o, l) in off.workloads.iter().zip(&live.workloads) {
+        assert_eq!(o.verdict, l.verdict, "{}", o.subject);
+        let causes = |w: &unloop_core::diagnose::WorkloadDiagnosis| {
+            w.findings.iter().map(|f| f.cause).collect::<Vec<_>>()
+        };
+        assert_eq!(causes(o), causes(l), "{}", o.subject);
+        for (fo, fl) in o.findings.iter().zip(&l.findings) {
+            assert!(
+                (fo.score - fl.score).abs() <= 0.05,
+                "{}: {:?} {} vs {}",
+                o.subject,
+                fo.cause,
+                fo.score,
+                fl.score
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn live_on_replay_matches_offline() {
+    let paths = vec![incident()];
+    let off = offline(&paths);
+    assert!(off.has_problems());
+    let (coll, seen) = live(&paths, None, Limits::default()).await;
+    assert!(coll.gaps.is_empty(), "{:?}", coll.gaps);
+    let d = diagnose(&coll.evidence, &DiagnoseOptions { now: off.taken_at });
+    assert_same(&off, &d);
+    assert!(seen.iter().all(|r| r.starts_with("GET ")), "{seen:?}");
+    // Revisions came from metadata-only lists, never full objects.
+    assert!(seen.iter().any(|r| r.contains("/revisions?limit=")));
+    assert!(!coll.evidence.revisions.is_empty());
+}
+
+#[tokio::test]
+async fn faults_end_in_a_diagnosis_or_named_gaps() {
+    let paths = vec![incident()];
+    let spec = "latency=1ms..20ms,get:500=0.2,list:429=0.2,log:503=0.2,retry-after=1,seed=7";
+    let limits = Limits {
+        timeout: std::time::Duration::from_secs(40),
+        ..Limits::default()
+    };
+    let (coll, seen) = live(&paths, Some(spec), limits).await;
+    assert!(seen.iter().all(|r| r.starts_with("GET ")));
+    let d = diagnose(&coll.evidence, &DiagnoseOptions::default());
+    // Retries got through most faults; whatever did not is named.
+    assert!(coll.retries > 0);
+    assert!(d.has_problems() || !coll.gaps.is_empty());
+    for g in &coll.gaps {
+        assert!(!g.what.is_empty() && !g.why.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_short_deadline_names_what_is_missing() {
+    let paths = vec![incident()];
+    let limits = Limits {
+        timeout: std::time::Duration::from_millis(1500),
+        ..Limits::default()
+    };
+    let (c, _) = client(&paths, Some("latency=400ms..500ms,seed=1"));
+    match collect(&c, &Scope::AllNamespaces, &limits, &Progress::silent()).await {
+        Ok(coll) => {
+            assert!(
+                coll.gaps.iter().any(|g| g.why.contains("deadline")),
+                "{:?}",
+                coll.gaps
+            );
+            let mut d = diagnose(&coll.evidence, &DiagnoseOptions::default());
+            coll.annotate(&mut d);
+            for w in &d.workloads {
+                assert!(w.missing.iter().any(|m| m.what.contains("not collected")));
+            }
+        }
+        // The pods list itself did not finish: that is said, not panicked.
+        Err(e) => assert!(e.to_string().contains("deadline"), "{e}"),
+    }
+}
