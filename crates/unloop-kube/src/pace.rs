@@ -64,7 +64,8 @@ pub struct Pacer {
 
 /// What a failed attempt means.
 enum Verdict {
-    Retry(Option<Duration>),
+    /// Retry after the server's Retry-After, or back-off; the text says why.
+    Retry(Option<Duration>, String),
     Stop(CallError),
 }
 
@@ -135,18 +136,18 @@ impl Pacer {
                     Ok(Ok(v)) => return Ok(v),
                     Ok(Err(e)) => classify(e),
                     Err(_) if self.expired() => return Err(CallError::Deadline),
-                    Err(_) => Verdict::Retry(None),
+                    Err(_) => Verdict::Retry(None, "request timed out".into()),
                 }
             };
             match verdict {
                 Verdict::Stop(e) => return Err(e),
-                Verdict::Retry(_) if attempt >= self.max_retries => {
+                Verdict::Retry(_, last) if attempt >= self.max_retries => {
                     return Err(CallError::Failed(format!(
-                        "gave up after {} attempts (429, 5xx or timeouts)",
+                        "gave up after {} attempts; last: {last}",
                         attempt + 1
                     )));
                 }
-                Verdict::Retry(after) => {
+                Verdict::Retry(after, _) => {
                     let wait = after.unwrap_or_else(|| self.backoff(attempt));
                     if Instant::now() + wait >= self.deadline {
                         return Err(CallError::Deadline);
@@ -216,8 +217,9 @@ fn classify(e: kube::Error) -> Verdict {
                     .map(|d| d.retry_after_seconds)
                     .filter(|&n| n > 0)
                     .map(|n| Duration::from_secs(u64::from(n).min(30))),
+                format!("429: {}", s.message),
             ),
-            500..=599 => Verdict::Retry(None),
+            500..=599 => Verdict::Retry(None, format!("{}: {}", s.code, s.message)),
             400..=499 => Verdict::Stop(CallError::Rejected {
                 code: s.code,
                 message: s.message.clone(),
@@ -227,7 +229,9 @@ fn classify(e: kube::Error) -> Verdict {
         // Discovery found no such group or kind: not installed.
         kube::Error::Discovery(_) => Verdict::Stop(CallError::NotFound),
         // Closed connections and transport hiccups are worth another try.
-        kube::Error::HyperError(_) | kube::Error::Service(_) => Verdict::Retry(None),
+        e @ (kube::Error::HyperError(_) | kube::Error::Service(_)) => {
+            Verdict::Retry(None, e.to_string())
+        }
         other => Verdict::Stop(CallError::Failed(other.to_string())),
     }
 }

@@ -114,8 +114,18 @@ pub enum EvidenceFormat {
 
 #[derive(Debug, Args)]
 pub struct DiagnoseArgs {
+    /// Files, directories (read recursively) or `-` for stdin, as for
+    /// `unloop evidence`. With none, the live cluster is read (kubeconfig
+    /// context, or the in-cluster service account). An argument of the form
+    /// `pod/NAME`, `deployment/NAME` or `namespace/NAME` (also `po/`,
+    /// `deploy/`, `ns/`) that is not an existing file is a live target.
+    #[arg(value_name = "PATH|TARGET")]
+    pub args: Vec<PathBuf>,
+    /// Logs given without a hint belong to the previous container run (`kubectl logs --previous`).
+    #[arg(long)]
+    pub previous: bool,
     #[command(flatten)]
-    pub input: InputArgs,
+    pub live: LiveArgs,
     #[command(flatten)]
     pub term: TermArgs,
     /// Output format.
@@ -124,6 +134,44 @@ pub struct DiagnoseArgs {
     /// Reference time (RFC 3339) for ages and lease expiry; default: when the evidence was taken.
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
+}
+
+/// Where the live cluster is and how gently to read it (used when no PATH is given).
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context (default: the current one).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Namespace (default: the context's).
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Every namespace.
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
+    /// Sustained requests per second.
+    #[arg(long, default_value_t = 20.0, value_name = "N")]
+    pub qps: f64,
+    /// Requests allowed in a burst above --qps.
+    #[arg(long, default_value_t = 40, value_name = "N")]
+    pub burst: u32,
+    /// Overall deadline; past it the diagnosis runs on what was read and names what was not.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = unloop_replay::units::parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Log lines per container run (`tailLines`).
+    #[arg(long, default_value_t = 2000, value_name = "N")]
+    pub tail_lines: i64,
+    /// Log bytes per container run (`limitBytes`).
+    #[arg(long, default_value_t = 4 * 1024 * 1024, value_name = "BYTES")]
+    pub limit_bytes: i64,
+    /// Troubled pods read in detail.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub max_pods: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,16 +1,21 @@
 //! `unloop diagnose`: why each troubled workload is failing, and the plan.
 //!
+//! With PATHs it reads files; with none (or only a `TYPE/NAME` target) it
+//! reads the live cluster, read-only, into the same evidence model.
+//!
 //! Exit codes: 0 nothing wrong, 1 problems found, 2 usage or input errors
-//! (nothing readable, or a bad argument).
+//! (nothing readable, a bad argument, or a cluster that cannot be reached).
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use unloop_core::diagnose::{DiagnoseOptions, diagnose};
 use unloop_core::report;
+use unloop_kube::Target;
 
-use crate::cli::{DiagnoseArgs, DiagnoseFormat};
+use crate::cli::{DiagnoseArgs, DiagnoseFormat, InputArgs};
 
 pub fn run(args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
     let now = match &args.now {
@@ -19,11 +24,34 @@ pub fn run(args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
         })?),
         None => None,
     };
-    let ev = super::read(&args.input);
+    let (paths, targets) = split_args(&args.args);
+    let (ev, collection) = if paths.is_empty() {
+        if targets.len() > 1 {
+            bail!("one target at a time (got {})", targets.join(", "));
+        }
+        let target = targets.first().map(|t| Target::parse(t)).transpose()?;
+        let c = super::live::collect(&args.live, target, args.output == DiagnoseFormat::Json)?;
+        (c.evidence.clone(), Some(c))
+    } else {
+        if !targets.is_empty() {
+            bail!(
+                "{} looks like a live target but files were given too: diagnose files or the cluster, not both",
+                targets.join(", ")
+            );
+        }
+        let input = InputArgs {
+            paths,
+            previous: args.previous,
+        };
+        (super::read(&input), None)
+    };
     if super::report_input_problems(&ev) {
         bail!("no input could be read");
     }
-    let d = diagnose(&ev, &DiagnoseOptions { now });
+    let mut d = diagnose(&ev, &DiagnoseOptions { now });
+    if let Some(c) = &collection {
+        c.annotate(&mut d);
+    }
     let text = match args.output {
         DiagnoseFormat::Text => report::text::render(&d, &crate::output::style(&args.term)),
         DiagnoseFormat::Json => report::json(&d) + "\n",
@@ -31,4 +59,18 @@ pub fn run(args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(ExitCode::from(if d.has_problems() { 1 } else { 0 }))
+}
+
+/// Splits positional arguments: a `TYPE/NAME` target that is not an existing
+/// file is a live target; everything else is a path.
+fn split_args(args: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
+    let mut paths = Vec::new();
+    let mut targets = Vec::new();
+    for a in args {
+        match a.to_str() {
+            Some(s) if Target::looks_like(s) && !a.exists() => targets.push(s.to_owned()),
+            _ => paths.push(a.clone()),
+        }
+    }
+    (paths, targets)
 }

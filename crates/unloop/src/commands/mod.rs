@@ -3,6 +3,7 @@
 pub mod diagnose;
 pub mod evidence;
 pub mod gc;
+pub mod live;
 pub mod replay;
 
 use unloop_core::evidence::{ContainerRun, DiagnosticLevel, Evidence, ReadOptions};
