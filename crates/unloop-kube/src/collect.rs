@@ -471,7 +471,7 @@ impl Collector {
             if let Some(c) = counted(key) {
                 let resource = c
                     .builtin
-                    .map_or_else(|| c.kind.to_lowercase() + "s", |(_, p)| p.to_owned());
+                    .map_or_else(|| plural(&c.kind), |(_, p)| p.to_owned());
                 jobs.push(Job {
                     what: format!("count of {key} (metadata only)"),
                     rbac: rule(&c.group, &resource, "list", None),
@@ -809,6 +809,13 @@ fn rule(
         verb,
         ns.map(str::to_owned),
     )
+}
+
+/// The resource name of a custom kind for RBAC messages (discovery has the
+/// real one, but a 403 may come before discovery answers).
+fn plural(kind: &str) -> String {
+    let k = kind.to_lowercase();
+    if k.ends_with('s') { k + "es" } else { k + "s" }
 }
 
 /// A Deployment's `spec.selector.matchLabels` as a label selector.

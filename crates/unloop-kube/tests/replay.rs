@@ -143,3 +143,80 @@ async fn a_short_deadline_names_what_is_missing() {
         Err(e) => assert!(e.to_string().contains("deadline"), "{e}"),
     }
 }
+
+/// The replay behind a gate that answers 403 for Leases and Revisions, as an
+/// RBAC role without them would.
+fn forbidding_client(paths: &[PathBuf]) -> Client {
+    use tower::ServiceExt;
+    let r = router(Arc::new(Replay::load(paths, Options::default())));
+    let svc = tower::service_fn(move |req: http::Request<kube::client::Body>| {
+        let r = r.clone();
+        async move {
+            let path = req.uri().path().to_owned();
+            if path.contains("/leases") || path.contains("/revisions") {
+                let body = serde_json::json!({
+                    "kind": "Status", "apiVersion": "v1", "status": "Failure",
+                    "reason": "Forbidden", "code": 403,
+                    "message": format!("forbidden: cannot list {path}"),
+                });
+                return Ok(http::Response::builder()
+                    .status(403)
+                    .header("content-type", "application/json")
+                    .body(axum::body::Body::from(body.to_string()))
+                    .unwrap());
+            }
+            r.oneshot(req).await
+        }
+    });
+    Client::new(svc, "default")
+}
+
+#[tokio::test]
+async fn forbidden_evidence_is_named_with_the_rule_that_grants_it() {
+    let paths = vec![incident()];
+    let c = forbidding_client(&paths);
+    let coll = collect(
+        &c,
+        &Scope::AllNamespaces,
+        &Limits::default(),
+        &Progress::silent(),
+    )
+    .await
+    .expect("collect");
+    let leases = coll
+        .gaps
+        .iter()
+        .find(|g| g.what.starts_with("Leases in"))
+        .expect("lease gap");
+    assert!(leases.why.contains("403"));
+    let grant = leases.grant.as_deref().unwrap();
+    assert!(
+        grant.contains(
+            "apiGroups: [\"coordination.k8s.io\"], resources: [\"leases\"], verbs: [\"list\"]"
+        ),
+        "{grant}"
+    );
+    assert!(coll.gaps.iter().any(|g| {
+        g.what.contains("Revision")
+            && g.grant
+                .as_deref()
+                .is_some_and(|r| r.contains("serving.knative.dev"))
+    }));
+    assert!(coll.evidence.leases.is_empty());
+    // The gaps are warnings in the evidence and missing evidence in the report.
+    assert!(
+        coll.evidence
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("Leases in"))
+    );
+    let mut d = diagnose(&coll.evidence, &DiagnoseOptions::default());
+    assert!(d.has_problems());
+    coll.annotate(&mut d);
+    assert!(
+        d.workloads[0]
+            .missing
+            .iter()
+            .any(|m| m.command.contains("leases"))
+    );
+}
