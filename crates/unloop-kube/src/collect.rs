@@ -170,7 +170,8 @@ pub async fn collect(
     let mut b = c.builder.into_inner().unwrap_or_else(|e| e.into_inner());
     let (objects, log_records) = b.take_stats();
     b.add_input(InputSummary {
-        source: Source::new(format!("live:{}", client.default_namespace())),
+        // One summary for the whole cluster read; items cite their API paths.
+        source: Source::new("live:"),
         kind: InputKind::KubeObjectsJson,
         parts: Vec::new(),
         objects,

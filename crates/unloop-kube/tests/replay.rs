@@ -144,6 +144,78 @@ async fn a_short_deadline_names_what_is_missing() {
     }
 }
 
+/// An answer with a Kubernetes Status body.
+fn status(code: u16, reason: &str, message: String) -> http::Response<axum::body::Body> {
+    let body = serde_json::json!({
+        "kind": "Status", "apiVersion": "v1", "status": "Failure",
+        "reason": reason, "code": code, "message": message,
+    });
+    http::Response::builder()
+        .status(code)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap()
+}
+
+/// The replay, where the first request that carries a continue token gets
+/// 410 Gone, as an apiserver answers a token older than its compaction.
+fn expiring_client(paths: &[PathBuf]) -> (Client, Arc<Mutex<Vec<String>>>) {
+    use tower::ServiceExt;
+    let r = router(Arc::new(Replay::load(paths, Options::default())));
+    let expired = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let svc = tower::service_fn(move |req: http::Request<kube::client::Body>| {
+        let r = r.clone();
+        let expired = expired.clone();
+        log.lock().unwrap().push(req.uri().to_string());
+        async move {
+            let q = req.uri().query().unwrap_or("").to_owned();
+            if q.contains("continue=") && !expired.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                return Ok(status(410, "Expired", "continue token expired".into()));
+            }
+            r.oneshot(req).await
+        }
+    });
+    (Client::new(svc, "default"), seen)
+}
+
+#[tokio::test]
+async fn an_expired_continue_token_restarts_the_list_without_duplicates() {
+    let paths = vec![incident()];
+    let limits = Limits {
+        page_size: 20,
+        ..Limits::default()
+    };
+    let (whole, _) = live(&paths, None, limits.clone()).await;
+    let (c, seen) = expiring_client(&paths);
+    let coll = collect(&c, &Scope::AllNamespaces, &limits, &Progress::silent())
+        .await
+        .expect("collect");
+    assert!(coll.gaps.is_empty(), "{:?}", coll.gaps);
+    assert_eq!(coll.evidence.pods.len(), whole.evidence.pods.len());
+    assert_eq!(
+        coll.evidence.count_of("Pod"),
+        whole.evidence.count_of("Pod")
+    );
+    assert_eq!(
+        coll.evidence.revisions.len(),
+        whole.evidence.revisions.len()
+    );
+    // The first list asked twice from the start: pages of 4 and a restart.
+    let starts = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|u| {
+            u.starts_with("/api/v1/pods?limit=20")
+                && !u.contains("continue=")
+                && !u.contains("fieldSelector")
+        })
+        .count();
+    assert_eq!(starts, 2);
+}
+
 /// The replay behind a gate that answers 403 for Leases and Revisions, as an
 /// RBAC role without them would.
 fn forbidding_client(paths: &[PathBuf]) -> Client {
@@ -154,16 +226,11 @@ fn forbidding_client(paths: &[PathBuf]) -> Client {
         async move {
             let path = req.uri().path().to_owned();
             if path.contains("/leases") || path.contains("/revisions") {
-                let body = serde_json::json!({
-                    "kind": "Status", "apiVersion": "v1", "status": "Failure",
-                    "reason": "Forbidden", "code": 403,
-                    "message": format!("forbidden: cannot list {path}"),
-                });
-                return Ok(http::Response::builder()
-                    .status(403)
-                    .header("content-type", "application/json")
-                    .body(axum::body::Body::from(body.to_string()))
-                    .unwrap());
+                return Ok(status(
+                    403,
+                    "Forbidden",
+                    format!("forbidden: cannot list {path}"),
+                ));
             }
             r.oneshot(req).await
         }
