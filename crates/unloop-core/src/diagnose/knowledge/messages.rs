@@ -1203,8 +1203,20 @@ struct Compiled {
 
 static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
     let sources: Vec<&str> = MESSAGES.iter().map(|m| m.regex).collect();
+    // The set only selects rows (each row's own regex then confirms and
+    // captures). Unicode word boundaries force the regex crate onto its slow
+    // NFA engine for every log line; ASCII ones let it use the lazy DFA.
+    let ascii: Vec<String> = sources
+        .iter()
+        .map(|s| s.replace(r"\b", r"(?-u:\b)"))
+        .collect();
     Compiled {
-        set: RegexSet::new(&sources).expect("message table regexes compile"),
+        // A roomy lazy-DFA cache: with this many rows a small one thrashes and
+        // the search falls back to the slow engine.
+        set: regex::RegexSetBuilder::new(&ascii)
+            .dfa_size_limit(64 << 20)
+            .build()
+            .expect("message table regexes compile"),
         each: sources
             .iter()
             .map(|s| Regex::new(s).expect("message table regex compiles"))
