@@ -435,6 +435,7 @@ impl EvidenceBuilder {
             }
         }
         self.ev.taken_at = latest_time(&self.ev);
+        self.ev.event_index = EventIndex::build(&self.ev.events);
         self.ev
     }
 }

@@ -857,6 +857,32 @@ pub struct Evidence {
     /// When the evidence was taken, if stated or inferred.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taken_at: Option<Timestamp>,
+    /// Events by the name of their object, for [`Evidence::events_for`].
+    #[serde(skip)]
+    pub(crate) event_index: EventIndex,
+}
+
+/// Events by the name of the object they are about.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct EventIndex {
+    pub(crate) by_name: std::collections::HashMap<String, Vec<usize>>,
+    /// How many of `Evidence::events` the index covers; a stale index is not used.
+    pub(crate) covered: usize,
+}
+
+impl EventIndex {
+    /// Indexes every event.
+    pub(crate) fn build(events: &[Event]) -> Self {
+        let mut by_name: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, e) in events.iter().enumerate() {
+            by_name.entry(e.object.name.clone()).or_default().push(i);
+        }
+        EventIndex {
+            by_name,
+            covered: events.len(),
+        }
+    }
 }
 
 fn serialize_counts<S: serde::Serializer>(
@@ -919,7 +945,21 @@ impl Evidence {
     /// other object of that kind and name exists in another namespace.
     pub fn events_for<'a>(&'a self, obj: &ObjectRef) -> impl Iterator<Item = &'a Event> + 'a {
         let obj = obj.clone();
-        self.events.iter().filter(move |e| {
+        // Candidates by name from the index when it covers every event (it is
+        // built when the builder finishes); else every event.
+        let candidates: Box<dyn Iterator<Item = &'a Event> + 'a> =
+            if self.event_index.covered == self.events.len() {
+                let ids = self
+                    .event_index
+                    .by_name
+                    .get(&obj.name)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
+                Box::new(ids.iter().map(|&i| &self.events[i]))
+            } else {
+                Box::new(self.events.iter())
+            };
+        candidates.filter(move |e| {
             if e.object.same_object(&obj) {
                 return true;
             }
