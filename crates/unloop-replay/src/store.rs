@@ -187,13 +187,7 @@ impl Store {
             meta::name(&obj).to_owned(),
         );
         let mut inner = self.write_inner();
-        let current = inner
-            .tables
-            .get(storage)
-            .and_then(|t| t.get(&key))
-            .cloned()
-            .ok_or(StoreError::NotFound)?;
-        check(&current, pre)?;
+        let current = current_checked(&inner, storage, &key, pre)?;
         Ok(self.commit(
             &mut inner,
             storage,
@@ -214,13 +208,7 @@ impl Store {
     ) -> Result<Arc<Value>, StoreError> {
         let key = (ns.to_owned(), name.to_owned());
         let mut inner = self.write_inner();
-        let current = inner
-            .tables
-            .get(storage)
-            .and_then(|t| t.get(&key))
-            .cloned()
-            .ok_or(StoreError::NotFound)?;
-        check(&current, pre)?;
+        let current = current_checked(&inner, storage, &key, pre)?;
         Ok(self.commit(
             &mut inner,
             storage,
@@ -298,6 +286,24 @@ impl Store {
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
         self.tx.subscribe()
     }
+}
+
+/// The stored object under `key`, once its preconditions hold: what an update
+/// or a delete acts on.
+fn current_checked(
+    inner: &Inner,
+    storage: &StorageKey,
+    key: &ObjKey,
+    pre: &Preconditions,
+) -> Result<Arc<Value>, StoreError> {
+    let current = inner
+        .tables
+        .get(storage)
+        .and_then(|t| t.get(key))
+        .cloned()
+        .ok_or(StoreError::NotFound)?;
+    check(&current, pre)?;
+    Ok(current)
 }
 
 fn check(current: &Value, pre: &Preconditions) -> Result<(), StoreError> {

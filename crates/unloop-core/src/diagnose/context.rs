@@ -42,9 +42,11 @@ impl<'a> Context<'a> {
     /// The owning workload object, when it is in the evidence.
     pub fn workload(&self) -> Option<&'a Workload> {
         let w = self.subject.workload.as_ref()?;
-        self.ev.workloads.iter().find(|o| {
-            o.kind.as_str() == w.kind && o.meta.name == w.name && o.meta.namespace == w.namespace
-        })
+        self.ev.workload(
+            WorkloadKind::from_kind(&w.kind)?,
+            w.namespace.as_deref(),
+            &w.name,
+        )
     }
 
     /// Events about the subject's pods and its workload.

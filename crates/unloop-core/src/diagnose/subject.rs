@@ -157,11 +157,7 @@ pub fn owner_of(ev: &Evidence, pod: &Pod) -> Option<(ObjectRef, bool)> {
     let ns = pod.meta.namespace.as_deref();
     if let Some(o) = pod.meta.controller() {
         if o.kind == "ReplicaSet" {
-            let rs = ev.workloads.iter().find(|w| {
-                w.kind == WorkloadKind::ReplicaSet
-                    && w.meta.name == o.name
-                    && w.meta.namespace.as_deref() == ns
-            });
+            let rs = ev.workload(WorkloadKind::ReplicaSet, ns, &o.name);
             if let Some(d) = rs.and_then(|rs| rs.meta.controller()) {
                 return Some((ObjectRef::new(d.kind.clone(), ns, d.name.clone()), false));
             }

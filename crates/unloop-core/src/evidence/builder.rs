@@ -436,6 +436,7 @@ impl EvidenceBuilder {
         }
         self.ev.taken_at = latest_time(&self.ev);
         self.ev.event_index = EventIndex::build(&self.ev.events);
+        self.ev.workload_index = WorkloadIndex::build(&self.ev.workloads);
         self.ev
     }
 }

@@ -860,6 +860,32 @@ pub struct Evidence {
     /// Events by the name of their object, for [`Evidence::events_for`].
     #[serde(skip)]
     pub(crate) event_index: EventIndex,
+    /// Workloads by kind, namespace and name, for [`Evidence::workload`].
+    #[serde(skip)]
+    pub(crate) workload_index: WorkloadIndex,
+}
+
+/// Workloads by kind, namespace and name.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WorkloadIndex {
+    by_key: std::collections::HashMap<(WorkloadKind, Option<String>, String), usize>,
+    /// How many of `Evidence::workloads` the index covers; a stale index is not used.
+    covered: usize,
+}
+
+impl WorkloadIndex {
+    /// Indexes every workload.
+    pub(crate) fn build(workloads: &[Workload]) -> Self {
+        let by_key = workloads
+            .iter()
+            .enumerate()
+            .map(|(i, w)| ((w.kind, w.meta.namespace.clone(), w.meta.name.clone()), i))
+            .collect();
+        WorkloadIndex {
+            by_key,
+            covered: workloads.len(),
+        }
+    }
 }
 
 /// Events by the name of the object they are about.
@@ -933,6 +959,26 @@ impl Evidence {
         self.nodes.iter().find(|n| n.meta.name == name)
     }
 
+    /// The workload of this kind, namespace and name.
+    pub fn workload(
+        &self,
+        kind: WorkloadKind,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<&Workload> {
+        if self.workload_index.covered == self.workloads.len() {
+            let key = (kind, namespace.map(str::to_owned), name.to_owned());
+            return self
+                .workload_index
+                .by_key
+                .get(&key)
+                .map(|&i| &self.workloads[i]);
+        }
+        self.workloads.iter().find(|w| {
+            w.kind == kind && w.meta.name == name && w.meta.namespace.as_deref() == namespace
+        })
+    }
+
     /// The ConfigMap with this namespace and name.
     pub fn config_map(&self, namespace: &str, name: &str) -> Option<&ConfigMap> {
         self.config_maps
@@ -977,24 +1023,6 @@ impl Evidence {
         } else {
             true
         }
-    }
-
-    /// Logs of a pod's container (any run).
-    pub fn logs_for<'a>(
-        &'a self,
-        pod: &'a ObjectRef,
-        container: Option<&'a str>,
-    ) -> impl Iterator<Item = &'a LogStream> + 'a {
-        self.logs.iter().filter(move |l| {
-            l.pod.as_ref().is_some_and(|p| {
-                p.name == pod.name
-                    && (p.namespace.is_none()
-                        || pod.namespace.is_none()
-                        || p.namespace == pod.namespace)
-            }) && (container.is_none()
-                || l.container.is_none()
-                || l.container.as_deref() == container)
-        })
     }
 
     /// When a Lease was observed: the latest renewal among the Leases read from
