@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures_util::StreamExt;
 use kube::Client;
@@ -26,6 +27,7 @@ use crate::limits::Limits;
 use crate::pace::{CallError, Pacer};
 use crate::progress::Progress;
 use crate::rbac;
+use crate::record::Recorder;
 use crate::request::{self, METADATA_ACCEPT, Query};
 use crate::scope::Scope;
 
@@ -50,6 +52,8 @@ pub struct Collection {
     /// Requests sent (retries included) and retries.
     pub requests: u64,
     pub retries: u64,
+    /// Response body bytes received (successful answers; logs included).
+    pub bytes: u64,
 }
 
 impl Collection {
@@ -134,12 +138,26 @@ pub async fn collect(
     limits: &Limits,
     progress: &Progress,
 ) -> Result<Collection, LiveError> {
+    collect_recording(client, scope, limits, progress, None).await
+}
+
+/// [`collect`], also handing every object and log read to `recorder` (for
+/// `unloop snapshot`) at the points where they enter the model.
+pub async fn collect_recording(
+    client: &Client,
+    scope: &Scope,
+    limits: &Limits,
+    progress: &Progress,
+    recorder: Option<&dyn Recorder>,
+) -> Result<Collection, LiveError> {
     let c = Collector {
         client: client.clone(),
         pacer: Pacer::new(limits),
         limits: limits.clone(),
         builder: Mutex::new(EvidenceBuilder::new()),
         gaps: Mutex::new(Vec::new()),
+        recorder,
+        bytes: AtomicU64::new(0),
     };
     progress.step("listing pods");
     c.scope_pods(scope).await?;
@@ -191,15 +209,19 @@ pub async fn collect(
         troubled: n_troubled,
         requests: c.pacer.requests(),
         retries: c.pacer.retries(),
+        bytes: c.bytes.load(Ordering::Relaxed),
     })
 }
 
-struct Collector {
+struct Collector<'r> {
     client: Client,
     pacer: Pacer,
     limits: Limits,
     builder: Mutex<EvidenceBuilder>,
     gaps: Mutex<Vec<Gap>>,
+    recorder: Option<&'r dyn Recorder>,
+    /// Body bytes of successful answers.
+    bytes: AtomicU64,
 }
 
 /// Locks, recovering from a poisoned lock (a panic elsewhere must not hide evidence).
@@ -207,9 +229,22 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-impl Collector {
+impl Collector<'_> {
     fn gap(&self, g: Gap) {
         lock(&self.gaps).push(g);
+    }
+
+    /// Hands an object to the recorder, if any.
+    fn record(&self, item: &Value) {
+        if let Some(r) = self.recorder {
+            r.object(item);
+        }
+    }
+
+    /// One object into the model (and the recorder).
+    fn ingest(&self, item: Value, origin: &Source, b: &mut EvidenceBuilder) {
+        self.record(&item);
+        ingest::object(item, origin, b);
     }
 
     /// Lists (or gets) the pods in scope. Without them there is nothing to diagnose.
@@ -237,7 +272,7 @@ impl Collector {
                 let path = format!("{}/{}", pods(Some(namespace)), request::encode(name));
                 match self.get(&path).await {
                     Ok(v) => {
-                        ingest::object(
+                        self.ingest(
                             v,
                             &Source::new(format!("live:{path}")),
                             &mut lock(&self.builder),
@@ -269,7 +304,7 @@ impl Collector {
                     )
                 })?;
                 let selector = match_labels(&d);
-                ingest::object(
+                self.ingest(
                     d,
                     &Source::new(format!("live:{path}")),
                     &mut lock(&self.builder),
@@ -539,10 +574,17 @@ impl Collector {
             match r {
                 Some(Fetched::Objects(src, items)) => {
                     for item in items {
-                        ingest::object(item, &src, &mut b);
+                        self.ingest(item, &src, &mut b);
                     }
                 }
                 Some(Fetched::Log(src, hint, text)) => {
+                    if let (Some(r), Some(pod), Some(c)) =
+                        (self.recorder, &hint.pod, &hint.container)
+                    {
+                        let ns = pod.namespace.as_deref().unwrap_or_default();
+                        let previous = hint.run == Some(ContainerRun::Previous);
+                        r.log(ns, &pod.name, c, previous, &text);
+                    }
                     let mut parser = LogParser::new(src, hint);
                     let text = text.strip_suffix('\n').unwrap_or(&text);
                     for line in text.split('\n') {
@@ -597,11 +639,7 @@ impl Collector {
                         .opt("previous", previous.then_some("true"))
                         .on(path)
                 ));
-                match self
-                    .pacer
-                    .call(|| self.client.request_text(request::get(&uri, None)))
-                    .await
-                {
+                match self.text(&uri, None).await {
                     Ok(t) if t.is_empty() => Ok(None),
                     Ok(t) => Ok(Some(Fetched::Log(src, hint.clone(), t))),
                     // No previous run, or a container not started: no log, not a gap.
@@ -660,8 +698,13 @@ impl Collector {
         self.list(&path, None, None, Some(METADATA_ACCEPT), &mut |item| {
             if is_revision {
                 let r = ingest::revision_from_metadata(&item, &api_version);
+                self.record(&r);
                 unloop_core::evidence::objects::ingest_value(r, &origin, &mut lock(&self.builder));
             } else {
+                if self.recorder.is_some() {
+                    // As its own kind, so a snapshot read offline counts it.
+                    self.record(&ingest::as_kind(&item, &c.kind, &api_version));
+                }
                 let ns = item["metadata"]["namespace"].as_str().map(str::to_owned);
                 *per_ns.entry(ns).or_default() += 1;
             }
@@ -707,7 +750,7 @@ impl Collector {
     ) -> Result<(), CallError> {
         let origin = Source::new(format!("live:{path}"));
         self.list(path, fields, labels, None, &mut |item| {
-            ingest::object(item, &origin, &mut lock(&self.builder));
+            self.ingest(item, &origin, &mut lock(&self.builder));
         })
         .await
     }
@@ -733,11 +776,7 @@ impl Collector {
                 .opt("fieldSelector", fields)
                 .opt("labelSelector", labels)
                 .on(path);
-            let page: Value = match self
-                .pacer
-                .call(|| self.client.request::<Value>(request::get(&uri, accept)))
-                .await
-            {
+            let page: Value = match self.json(&uri, accept).await {
                 Ok(p) => p,
                 Err(CallError::Gone) if token.is_some() && restarts < 3 => {
                     restarts += 1;
@@ -772,9 +811,23 @@ impl Collector {
     }
 
     async fn get(&self, path: &str) -> Result<Value, CallError> {
-        self.pacer
-            .call(|| self.client.request::<Value>(request::get(path, None)))
-            .await
+        self.json(path, None).await
+    }
+
+    /// One GET's body as text, counted in [`Collection::bytes`].
+    async fn text(&self, uri: &str, accept: Option<&str>) -> Result<String, CallError> {
+        let t = self
+            .pacer
+            .call(|| self.client.request_text(request::get(uri, accept)))
+            .await?;
+        self.bytes.fetch_add(t.len() as u64, Ordering::Relaxed);
+        Ok(t)
+    }
+
+    /// One GET's body as JSON (what `Client::request` does, with the bytes counted).
+    async fn json(&self, uri: &str, accept: Option<&str>) -> Result<Value, CallError> {
+        let t = self.text(uri, accept).await?;
+        serde_json::from_str(&t).map_err(|e| CallError::Failed(format!("{uri}: not JSON: {e}")))
     }
 }
 

@@ -62,3 +62,13 @@ pub fn revision_from_metadata(item: &Value, api_version: &str) -> Value {
     o.insert("metadata".into(), item["metadata"].clone());
     Value::Object(o)
 }
+
+/// A metadata-only list item (`PartialObjectMetadata`) as an object of its
+/// own kind carrying only its metadata.
+pub fn as_kind(item: &Value, kind: &str, api_version: &str) -> Value {
+    let mut o = Map::new();
+    o.insert("apiVersion".into(), api_version.into());
+    o.insert("kind".into(), kind.into());
+    o.insert("metadata".into(), item["metadata"].clone());
+    Value::Object(o)
+}

@@ -8,6 +8,8 @@
 //! - [`request`]: the only requests made, all GETs, built in one place.
 //! - [`rbac`]: which rule grants what a 401/403 denied.
 //! - [`collect`]: what to read, in which order, into an [`EvidenceBuilder`].
+//! - [`record`] and [`snapshot`]: what was read, raw, written as an evidence
+//!   folder (`unloop snapshot`).
 //!
 //! Read-only by construction: [`request`] builds GETs only.
 //!
@@ -20,15 +22,19 @@ pub mod limits;
 pub mod pace;
 pub mod progress;
 pub mod rbac;
+pub mod record;
 pub mod request;
 pub mod scope;
+pub mod snapshot;
 
 mod counts;
 mod ingest;
 
-pub use collect::{Collection, Gap, collect};
+pub use collect::{Collection, Gap, collect, collect_recording};
 pub use connect::{ConnectOptions, connect};
 pub use error::LiveError;
 pub use limits::Limits;
 pub use progress::Progress;
+pub use record::Recorder;
 pub use scope::{Scope, Target};
+pub use snapshot::{SnapshotError, SnapshotRecorder, SnapshotStats};

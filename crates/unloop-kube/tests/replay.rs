@@ -287,3 +287,106 @@ async fn forbidden_evidence_is_named_with_the_rule_that_grants_it() {
             .any(|m| m.command.contains("leases"))
     );
 }
+
+/// A Secret beside the incident, with values a snapshot must never hold.
+fn secret_file(dir: &Path) -> PathBuf {
+    let f = dir.join("secret.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: istio-webhook-certs\n  namespace: knative-serving\n  \
+         annotations:\n    note: plain\ntype: Opaque\ndata:\n  server-key.pem: c25hcHNob3Qtc2VjcmV0\n\
+         stringData:\n  token: snapshot-secret-value\n",
+    )
+    .unwrap();
+    f
+}
+
+fn temp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("unloop-kube-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[tokio::test]
+async fn a_snapshot_read_offline_gives_the_live_findings() {
+    let extra = temp("snapshot-input");
+    let paths = vec![incident(), secret_file(&extra)];
+    let (c, seen) = client(&paths, None);
+    let rec = unloop_kube::SnapshotRecorder::new();
+    let coll = unloop_kube::collect_recording(
+        &c,
+        &Scope::AllNamespaces,
+        &Limits::default(),
+        &Progress::silent(),
+        Some(&rec),
+    )
+    .await
+    .expect("collect");
+    assert!(coll.gaps.is_empty(), "{:?}", coll.gaps);
+    assert!(coll.bytes > 0);
+    assert!(seen.lock().unwrap().iter().all(|r| r.starts_with("GET ")));
+    let out = temp("snapshot-out");
+    let stats = rec.write(&out).expect("write");
+    assert!(stats.files > 5 && stats.logs > 0, "{stats:?}");
+
+    // Offline on the snapshot: the live findings, with the same reference time.
+    let off = offline(&[incident()]);
+    let live = diagnose(&coll.evidence, &DiagnoseOptions { now: off.taken_at });
+    let snap = diagnose(
+        &read_paths(std::slice::from_ref(&out), &ReadOptions::default()),
+        &DiagnoseOptions { now: off.taken_at },
+    );
+    assert!(snap.has_problems());
+    assert_same(&live, &snap);
+
+    // The dump layout, with what the dump lacks: previous logs and leases.
+    let ks = out.join("knative-serving");
+    assert!(out.join("nodes.json").is_file());
+    assert!(unloop_core::evidence::dump::is_dump_dir(&out));
+    let leases = std::fs::read_to_string(ks.join("leases.json")).unwrap();
+    assert!(leases.contains("\"LeaseList\"") && leases.contains("net-istio"));
+    assert!(ks.join("configmaps.json").is_file());
+    let previous: Vec<PathBuf> = std::fs::read_dir(&ks)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("previous-logs.txt"))
+        .filter(|p| p.is_file())
+        .collect();
+    assert!(!previous.is_empty(), "no previous-logs.txt under {ks:?}");
+    let ev = read_paths(std::slice::from_ref(&out), &ReadOptions::default());
+    assert!(ev.logs.iter().any(|l| {
+        l.run == unloop_core::evidence::ContainerRun::Previous
+            && l.pod
+                .as_ref()
+                .is_some_and(|p| p.name.starts_with("net-istio-controller"))
+    }));
+    assert!(!ev.leases.is_empty());
+
+    // The Secret is there as metadata only; none of its values anywhere.
+    let secrets = std::fs::read_to_string(ks.join("secrets.json")).unwrap();
+    assert!(secrets.contains("istio-webhook-certs"));
+    let mut files = Vec::new();
+    let mut stack = vec![out.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                files.push(e.path());
+            }
+        }
+    }
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for needle in [
+            "c25hcHNob3Qtc2VjcmV0",
+            "snapshot-secret-value",
+            "server-key.pem",
+        ] {
+            assert!(!text.contains(needle), "{needle} in {}", f.display());
+        }
+    }
+    std::fs::remove_dir_all(&out).ok();
+    std::fs::remove_dir_all(&extra).ok();
+}

@@ -21,6 +21,9 @@ pub enum Command {
     Diagnose(DiagnoseArgs),
     /// Serve the inputs as a live Kubernetes API on 127.0.0.1 (for kubectl, k9s, kube-rs).
     Replay(ReplayArgs),
+    /// Read the live cluster as `diagnose` does and write what was read as an
+    /// evidence folder (`cluster-info dump` layout, with previous logs and leases).
+    Snapshot(SnapshotArgs),
     /// Knative Revision garbage collection with Knative's own semantics.
     #[command(subcommand)]
     Gc(GcCommand),
@@ -172,6 +175,22 @@ pub struct LiveArgs {
     /// Troubled pods read in detail.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub max_pods: usize,
+    /// Print requests, retries, bytes received and time taken on stderr.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// What to read: `pod/NAME`, `deployment/NAME` or `namespace/NAME`
+    /// (default: the namespace flags, as for `diagnose`).
+    #[arg(value_name = "TARGET")]
+    pub target: Option<String>,
+    /// The folder to write (created if missing; it must be empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub live: LiveArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         cli::Command::Evidence(args) => commands::evidence::run(args),
         cli::Command::Diagnose(args) => commands::diagnose::run(args),
         cli::Command::Replay(args) => commands::replay::run(args),
+        cli::Command::Snapshot(args) => commands::snapshot::run(args),
         cli::Command::Gc(cli::GcCommand::Plan(args)) => commands::gc::plan(args),
     };
     match result {

@@ -17,6 +17,12 @@
 //! `previous`, so a block holds the current instance's log; for a container
 //! waiting in CrashLoopBackOff the kubelet serves the last terminated instance,
 //! which is the crash itself. Either way the run is [`ContainerRun::Current`].
+//!
+//! `unloop snapshot` adds what the dump leaves out in the same shape: blocks of
+//! `kubectl logs --previous` output in `<ns>/<pod>/previous-logs.txt` (a file
+//! of blocks whose name says `previous` holds previous runs, see
+//! [`read_dump_logs_run_at`]), and `leases.json`, `configmaps.json` and other
+//! typed lists beside `pods.json`, which the object reader takes as it is.
 
 use std::cell::Cell;
 use std::io::{self, BufRead, Read};
@@ -118,7 +124,22 @@ pub fn read_dump_logs_at<R: BufRead>(
     first_line: u32,
     b: &mut EvidenceBuilder,
 ) -> Result<(), InputError> {
-    Reader::new(r, origin, first_line, false).run(b)
+    read_dump_logs_run_at(r, origin, first_line, ContainerRun::Current, b)
+}
+
+/// [`read_dump_logs_at`] for blocks that hold the logs of `run`: a
+/// `previous-logs.txt` of `unloop snapshot` holds [`ContainerRun::Previous`]
+/// blocks (the dump itself never fetches previous runs).
+pub fn read_dump_logs_run_at<R: BufRead>(
+    r: R,
+    origin: &Source,
+    first_line: u32,
+    run: ContainerRun,
+    b: &mut EvidenceBuilder,
+) -> Result<(), InputError> {
+    let mut reader = Reader::new(r, origin, first_line, false);
+    reader.log_run = run;
+    reader.run(b)
 }
 
 /// A line-numbered input that the JSON reader can borrow.
@@ -293,6 +314,8 @@ struct Blocks<'o> {
     open: Option<Block>,
     /// The year of the evidence read so far, once looked up (see [`evidence_year`]).
     year: Option<Option<i16>>,
+    /// The run the blocks' logs belong to.
+    run: ContainerRun,
 }
 
 /// The year of the latest time among the events and pods read so far: klog
@@ -329,7 +352,7 @@ impl Blocks<'_> {
                 LogHint {
                     pod: Some(ObjectRef::new("Pod", Some(ns), p)),
                     container: Some(c.to_owned()),
-                    run: Some(ContainerRun::Current),
+                    run: Some(self.run),
                     default_year,
                 },
                 Some(format!("{END}{c} of pod {ns}/{p} ====")),
@@ -343,7 +366,7 @@ impl Blocks<'_> {
                 (
                     "an unnamed container".to_owned(),
                     LogHint {
-                        run: Some(ContainerRun::Current),
+                        run: Some(self.run),
                         default_year,
                         ..Default::default()
                     },
@@ -440,6 +463,8 @@ struct Reader<'o, R> {
     input: Input<R>,
     origin: &'o Source,
     lists: bool,
+    /// The run every block's log belongs to.
+    log_run: ContainerRun,
 }
 
 impl<'o, R: BufRead> Reader<'o, R> {
@@ -452,6 +477,7 @@ impl<'o, R: BufRead> Reader<'o, R> {
             },
             origin,
             lists,
+            log_run: ContainerRun::Current,
         }
     }
 
@@ -494,6 +520,7 @@ impl<'o, R: BufRead> Reader<'o, R> {
             origin,
             open: None,
             year: None,
+            run: self.log_run,
         };
         let mut stray = Stray::default();
         // After a broken list, its remaining lines are skipped quietly up to

@@ -202,7 +202,12 @@ fn read_part(
                 &mut |log| logs.push(log),
                 &mut |_, _| {},
             );
-            for log in logs {
+            // A file of blocks named `previous-logs.txt` (`unloop snapshot`)
+            // holds previous runs, as in `read_paths`.
+            for mut log in logs {
+                if hint.previous {
+                    log.run = ContainerRun::Previous;
+                }
                 visitor.log(shift(log, line_offset));
             }
             res

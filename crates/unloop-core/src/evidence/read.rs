@@ -324,6 +324,18 @@ fn log_hint(command: Option<&CommandHint>, hint: &PathHint, opts: &ReadOptions) 
     }
 }
 
+/// The run of a file of dump log blocks: `cluster-info dump` fetches current
+/// runs only; a file whose name says `previous` (`unloop snapshot`'s
+/// `previous-logs.txt`) holds previous runs. Blocks name their pod, so
+/// `--previous`, which is for logs without a hint, does not apply.
+fn blocks_run(hint: &PathHint) -> ContainerRun {
+    if hint.previous {
+        ContainerRun::Previous
+    } else {
+        ContainerRun::Current
+    }
+}
+
 fn read_part(
     kind: InputKind,
     t: &TextInput<'_>,
@@ -347,9 +359,13 @@ fn read_part(
         InputKind::ClusterInfoDump => {
             dump::read_dump_stream_at(t.text.as_bytes(), &t.origin, t.line_offset + 1, b)
         }
-        InputKind::DumpLogs => {
-            dump::read_dump_logs_at(t.text.as_bytes(), &t.origin, t.line_offset + 1, b)
-        }
+        InputKind::DumpLogs => dump::read_dump_logs_run_at(
+            t.text.as_bytes(),
+            &t.origin,
+            t.line_offset + 1,
+            blocks_run(hint),
+            b,
+        ),
         InputKind::ContainerLog
         | InputKind::Unclassified
         | InputKind::MixedPaste
@@ -418,7 +434,7 @@ fn read_stream<R: BufRead>(
     let result = match kind {
         InputKind::KubeObjectsJson => objects::read_json_stream(r, &origin, b),
         InputKind::ClusterInfoDump => dump::read_dump_stream(r, &origin, b),
-        InputKind::DumpLogs => dump::read_dump_logs(r, &origin, b),
+        InputKind::DumpLogs => dump::read_dump_logs_run_at(r, &origin, 1, blocks_run(hint), b),
         InputKind::ContainerLog | InputKind::Unclassified => {
             stream_log(r, &origin, hint, opts, b, kind)
         }

@@ -1,6 +1,8 @@
 //! The live cluster as a source: flags to a client, a scope and limits.
 
-use unloop_kube::{Collection, ConnectOptions, Limits, Progress, Scope, Target};
+use std::time::Instant;
+
+use unloop_kube::{Collection, ConnectOptions, Limits, Progress, Recorder, Scope, Target};
 
 use crate::cli::LiveArgs;
 
@@ -9,6 +11,16 @@ pub fn collect(
     args: &LiveArgs,
     target: Option<Target>,
     machine_output: bool,
+) -> anyhow::Result<Collection> {
+    collect_recording(args, target, machine_output, None)
+}
+
+/// [`collect`], handing what is read to `recorder` too (`unloop snapshot`).
+pub fn collect_recording(
+    args: &LiveArgs,
+    target: Option<Target>,
+    machine_output: bool,
+    recorder: Option<&dyn Recorder>,
 ) -> anyhow::Result<Collection> {
     let limits = Limits {
         tail_lines: args.tail_lines,
@@ -25,7 +37,8 @@ pub fn collect(
         .worker_threads(2)
         .enable_all()
         .build()?;
-    rt.block_on(async {
+    let started = Instant::now();
+    let c = rt.block_on(async {
         let client = unloop_kube::connect(&ConnectOptions {
             kubeconfig: args.kubeconfig.clone(),
             context: args.context.clone(),
@@ -37,7 +50,20 @@ pub fn collect(
             target,
             client.default_namespace(),
         );
-        let c = unloop_kube::collect(&client, &scope, &limits, &progress).await?;
-        Ok(c)
-    })
+        let c =
+            unloop_kube::collect_recording(&client, &scope, &limits, &progress, recorder).await?;
+        anyhow::Ok(c)
+    })?;
+    if args.verbose {
+        eprintln!(
+            "unloop: {} requests ({} retries), {} bytes received, {} troubled pods, {} gaps, {:.2}s",
+            c.requests,
+            c.retries,
+            c.bytes,
+            c.troubled,
+            c.gaps.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(c)
 }

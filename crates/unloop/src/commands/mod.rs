@@ -5,6 +5,7 @@ pub mod evidence;
 pub mod gc;
 pub mod live;
 pub mod replay;
+pub mod snapshot;
 
 use unloop_core::evidence::{ContainerRun, DiagnosticLevel, Evidence, ReadOptions};
 

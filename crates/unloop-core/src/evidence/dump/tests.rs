@@ -482,3 +482,35 @@ fn dump_directories_are_recognised() {
     assert!(is_dump_dir(&y));
     std::fs::remove_dir_all(&y).unwrap();
 }
+
+#[test]
+fn previous_logs_files_hold_previous_runs() {
+    let dir = temp_dir("previous-blocks");
+    let pdir = dir.join("knative-serving").join(POD);
+    std::fs::create_dir_all(&pdir).unwrap();
+    let block = |run: &str| {
+        format!(
+            "==== START logs for container controller of pod knative-serving/{POD} ====\n\
+             {{\"severity\":\"INFO\",\"timestamp\":\"2024-04-12T10:00:00Z\",\"message\":\"{run} run\"}}\n\
+             ==== END logs for container controller of pod knative-serving/{POD} ====\n"
+        )
+    };
+    std::fs::write(pdir.join("logs.txt"), block("current")).unwrap();
+    std::fs::write(pdir.join("previous-logs.txt"), block("previous")).unwrap();
+    let ev = crate::evidence::read_paths(std::slice::from_ref(&dir), &Default::default());
+    std::fs::remove_dir_all(&dir).ok();
+    let run_of = |needle: &str| {
+        ev.logs
+            .iter()
+            .find(|l| l.records.iter().any(|r| r.message.contains(needle)))
+            .map(|l| (l.run, l.container.clone()))
+    };
+    assert_eq!(
+        run_of("current run"),
+        Some((ContainerRun::Current, Some("controller".into())))
+    );
+    assert_eq!(
+        run_of("previous run"),
+        Some((ContainerRun::Previous, Some("controller".into())))
+    );
+}

@@ -1,0 +1,106 @@
+//! `unloop snapshot` against `unloop replay` on loopback: the folder it writes
+//! diagnoses offline as the cluster does live.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+fn incident() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/net-istio-crashloop")
+}
+
+/// Kills the replay when the test ends, pass or fail.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(kubeconfig: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unloop"))
+        .arg("replay")
+        .arg(incident())
+        .args(["--port", "0", "--kubeconfig-out"])
+        .arg(kubeconfig)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The first line announces the address: the server is up.
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    lines.next().unwrap().unwrap();
+    // Keep reading: a closed pipe would end the server at its next line.
+    std::thread::spawn(move || for _ in lines {});
+    Server(child)
+}
+
+fn unloop(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_unloop"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// (subject, verdict, causes in order) of every workload of a JSON diagnosis.
+fn summary(out: &std::process::Output) -> Vec<(String, String, Vec<String>)> {
+    let d: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    d["workloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["subject"].as_str().unwrap().to_owned(),
+                w["verdict"].as_str().unwrap().to_owned(),
+                w["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f["cause"].as_str().unwrap().to_owned())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn snapshot_of_the_replay_diagnoses_as_live() {
+    let dir = std::env::temp_dir().join(format!("unloop-snapshot-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = dir.join("kubeconfig");
+    let _server = serve(&kubeconfig);
+    let kc = kubeconfig.to_str().unwrap();
+    let out = dir.join("snap");
+    let snap = out.to_str().unwrap();
+
+    let s = unloop(&["snapshot", "-A", "--kubeconfig", kc, "--out", snap, "-v"]);
+    let err = String::from_utf8_lossy(&s.stderr);
+    assert_eq!(s.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("requests") && err.contains("bytes received"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("wrote {snap}")), "{err}");
+    assert!(out.join("knative-serving/leases.json").is_file());
+
+    let off = unloop(&["diagnose", "-o", "json", snap]);
+    let live = unloop(&["diagnose", "-o", "json", "-A", "--kubeconfig", kc]);
+    assert_eq!(off.status.code(), Some(1));
+    assert_eq!(live.status.code(), Some(1));
+    let (a, b) = (summary(&off), summary(&live));
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+
+    // A second snapshot into the same folder is refused, not mixed in.
+    let again = unloop(&["snapshot", "-A", "--kubeconfig", kc, "--out", snap]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
