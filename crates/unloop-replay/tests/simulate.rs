@@ -3,15 +3,24 @@
 
 mod common;
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::coordination::v1::Lease;
-use k8s_openapi::api::core::v1::{Event, Node, Pod};
+use k8s_openapi::api::core::v1::{ConfigMap, Event, Node, Pod};
 use kube::Client;
-use kube::api::{Api, DeleteParams, EvictParams, ListParams, Patch, PatchParams};
-use serde_json::json;
+use kube::api::{
+    Api, ApiResource, DeleteParams, DynamicObject, EvictParams, ListParams, Patch, PatchParams,
+    PostParams,
+};
+use serde_json::{Value, json};
+use unloop_core::evidence::objects::ingest_value;
+use unloop_core::evidence::{EvidenceBuilder, Source};
+use unloop_core::remedy::gc::{self, GcConfig, GcPlan};
+use unloop_replay::resources::StorageKey;
 use unloop_replay::simulate::{SimOptions, Simulation};
 use unloop_replay::{Options, Replay, router};
 
@@ -38,12 +47,21 @@ fn simulated() -> (Arc<Replay>, Client) {
 }
 
 /// Polls `f` until it returns Some, failing after 20 seconds.
-async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
+async fn eventually<T, F, Fut>(what: &str, f: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
-    for _ in 0..400 {
+    eventually_within(20, what, f).await
+}
+
+/// Polls `f` until it returns Some, failing after `secs` seconds.
+async fn eventually_within<T, F, Fut>(secs: u64, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..secs * 20 {
         if let Some(t) = f().await {
             return t;
         }
@@ -423,4 +441,381 @@ async fn kubectl_scale_get_wide_and_drain() {
     let nodes = served.kubectl_ok(&["get", "nodes"]).await;
     let line = nodes.lines().find(|l| l.starts_with(BAD)).unwrap();
     assert!(line.contains("SchedulingDisabled"), "{line}");
+}
+
+// Knative Revision GC.
+
+fn revisions_key() -> StorageKey {
+    StorageKey::new("serving.knative.dev", "revisions")
+}
+
+/// `namespace/name` of every Revision in the store.
+fn revision_names(r: &Replay) -> BTreeSet<String> {
+    r.store.read(|v| {
+        v.table(&revisions_key())
+            .map(|((ns, name), _)| format!("{ns}/{name}"))
+            .collect()
+    })
+}
+
+fn settings(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// unloop-core's GC plan for the store's Revisions, Configurations and Routes
+/// under `pairs`, at the replay's clock: what the simulation must delete.
+fn gc_plan(r: &Replay, pairs: &[(&str, &str)]) -> GcPlan {
+    gc_plan_with(r, pairs, Vec::new())
+}
+
+/// [`gc_plan`] with `extra` objects as if they were stored too.
+fn gc_plan_with(r: &Replay, pairs: &[(&str, &str)], extra: Vec<Value>) -> GcPlan {
+    let config = GcConfig::from_data(&settings(pairs)).unwrap();
+    let objects: Vec<Value> = r.store.read(|v| {
+        let mut out = extra;
+        for res in ["revisions", "configurations", "routes"] {
+            let key = StorageKey::new("serving.knative.dev", res);
+            out.extend(v.table(&key).map(|(_, o)| (**o).clone()));
+        }
+        out
+    });
+    let mut b = EvidenceBuilder::new();
+    for o in objects {
+        ingest_value(o, &Source::new("test"), &mut b);
+    }
+    let ev = b.finish();
+    gc::plan(&ev.revisions, &ev.objects, &config, r.clock.now())
+}
+
+fn names(plan: &GcPlan) -> BTreeSet<String> {
+    plan.deletions()
+        .map(|d| format!("{}/{}", d.namespace, d.name))
+        .collect()
+}
+
+async fn patch_config_gc(client: &Client, pairs: &[(&str, &str)]) {
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), NS);
+    cms.patch(
+        gc::CONFIG_MAP,
+        &PatchParams::default(),
+        &Patch::Merge(json!({ "data": settings(pairs) })),
+    )
+    .await
+    .unwrap();
+}
+
+/// Lets the simulation run a few rounds (ticks of 100ms).
+async fn a_few_rounds() {
+    tokio::time::sleep(Duration::from_millis(600)).await;
+}
+
+const SHOP: &str = "shop";
+
+fn revision(name: &str, config: &str, day: u32, routing: Option<&str>, no_gc: bool) -> Value {
+    let mut labels = json!({
+        "serving.knative.dev/configuration": config,
+        "serving.knative.dev/service": config,
+    });
+    if let Some(s) = routing {
+        labels["serving.knative.dev/routingState"] = json!(s);
+    }
+    let mut annotations = json!({
+        "serving.knative.dev/routingStateModified": format!("2024-01-{:02}T12:00:00Z", day + 1),
+    });
+    if no_gc {
+        annotations["serving.knative.dev/no-gc"] = json!("true");
+    }
+    json!({
+        "apiVersion": "serving.knative.dev/v1",
+        "kind": "Revision",
+        "metadata": {
+            "name": name,
+            "namespace": SHOP,
+            "uid": format!("uid-{name}"),
+            "creationTimestamp": format!("2024-01-{day:02}T12:00:00Z"),
+            "labels": labels,
+            "annotations": annotations,
+            "ownerReferences": [{
+                "apiVersion": "serving.knative.dev/v1", "kind": "Configuration",
+                "name": config, "uid": format!("uid-{config}"), "controller": true,
+            }],
+        },
+        "spec": {"containers": [{"image": "shop/app"}]},
+        "status": {"conditions": [{"type": "Ready", "status": "True"}]},
+    })
+}
+
+fn owned_by(api_version: &str, kind: &str, name: &str, owner: (&str, &str, &str)) -> Value {
+    let (owner_version, owner_kind, owner_name) = owner;
+    json!({
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": {
+            "name": name,
+            "namespace": SHOP,
+            "uid": format!("uid-{kind}-{name}"),
+            "creationTimestamp": "2024-01-20T12:00:00Z",
+            "ownerReferences": [{
+                "apiVersion": owner_version, "kind": owner_kind, "name": owner_name,
+                "uid": if owner_kind == "Revision" {
+                    format!("uid-{owner_name}")
+                } else {
+                    format!("uid-{owner_kind}-{owner_name}")
+                },
+                "controller": true,
+            }],
+        },
+    })
+}
+
+/// A small Knative snapshot, taken 2024-03-01 (config-gc's creation is the
+/// latest time in it). Configuration `cart`: 00001, 00003, 00005 in reserve
+/// (oldest first), 00002 reserve but no-gc, 00004 active, 00006 in reserve
+/// but latest ready, 00007 without a routingState; PodAutoscalers for 00001
+/// (with its ServerlessService) and 00005. Configuration `search`: 00001 in
+/// reserve, 00002 latest ready. All Revisions are January's: stale by the
+/// default retention.
+fn knative_snapshot(name: &str, config_gc: Value) -> PathBuf {
+    let config = |name: &str, latest: &str| {
+        json!({
+            "apiVersion": "serving.knative.dev/v1", "kind": "Configuration",
+            "metadata": {"name": name, "namespace": SHOP, "uid": format!("uid-{name}"),
+                         "creationTimestamp": "2024-01-01T00:00:00Z"},
+            "spec": {"template": {"spec": {"containers": [{"image": "shop/app"}]}}},
+            "status": {"latestReadyRevisionName": latest, "latestCreatedRevisionName": latest},
+        })
+    };
+    let pa = "autoscaling.internal.knative.dev/v1alpha1";
+    let sks = "networking.internal.knative.dev/v1alpha1";
+    let items = vec![
+        json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "config-gc", "namespace": NS, "uid": "uid-config-gc",
+                         "creationTimestamp": "2024-03-01T00:00:00Z"},
+            "data": config_gc,
+        }),
+        config("cart", "cart-00006"),
+        config("search", "search-00002"),
+        revision("cart-00001", "cart", 1, Some("reserve"), false),
+        revision("cart-00002", "cart", 2, Some("reserve"), true),
+        revision("cart-00003", "cart", 3, Some("reserve"), false),
+        revision("cart-00004", "cart", 4, Some("active"), false),
+        revision("cart-00005", "cart", 5, Some("reserve"), false),
+        revision("cart-00006", "cart", 6, Some("reserve"), false),
+        revision("cart-00007", "cart", 7, None, false),
+        revision("search-00001", "search", 1, Some("reserve"), false),
+        revision("search-00002", "search", 2, Some("active"), false),
+        owned_by(
+            pa,
+            "PodAutoscaler",
+            "cart-00001",
+            ("serving.knative.dev/v1", "Revision", "cart-00001"),
+        ),
+        owned_by(
+            sks,
+            "ServerlessService",
+            "cart-00001",
+            (pa, "PodAutoscaler", "cart-00001"),
+        ),
+        owned_by(
+            pa,
+            "PodAutoscaler",
+            "cart-00005",
+            ("serving.knative.dev/v1", "Revision", "cart-00005"),
+        ),
+    ];
+    let dir = std::env::temp_dir().join(format!("unloop-replay-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let list = json!({"apiVersion": "v1", "kind": "List", "items": items});
+    std::fs::write(dir.join("knative.json"), list.to_string()).unwrap();
+    dir
+}
+
+/// The small snapshot with a running simulation, and a client for it.
+fn simulated_knative(name: &str, config_gc: Value) -> (Arc<Replay>, Client) {
+    let dir = knative_snapshot(name, config_gc);
+    let replay = Arc::new(Replay::load(std::slice::from_ref(&dir), Options::default()));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(revision_names(&replay).len(), 9, "{:?}", replay.notes);
+    Arc::new(Simulation::new(replay.clone(), options())).spawn();
+    let client = Client::new(router(replay.clone()), "default");
+    (replay, client)
+}
+
+fn exists(r: &Replay, group: &str, resource: &str, name: &str) -> bool {
+    r.store
+        .get(&StorageKey::new(group, resource), SHOP, name)
+        .is_some()
+}
+
+#[tokio::test]
+async fn knative_gc_deletes_exactly_the_planned_revisions_when_config_gc_changes() {
+    let (r, client) = simulated_knative("gc-small", json!({"_example": "# see the docs"}));
+    let all = revision_names(&r);
+    let tight = [
+        ("max-non-active-revisions", "1"),
+        ("min-non-active-revisions", "1"),
+    ];
+    let planned = names(&gc_plan(&r, &tight));
+    // cart: three candidates, one kept by min, the two oldest stale ones go;
+    // search has a single candidate, within min.
+    assert_eq!(
+        planned,
+        BTreeSet::from(["shop/cart-00001".to_owned(), "shop/cart-00003".to_owned()])
+    );
+    patch_config_gc(&client, &tight).await;
+    let left = eventually("the planned Revisions deleted", || async {
+        let n = revision_names(&r);
+        (n.len() == all.len() - planned.len()).then_some(n)
+    })
+    .await;
+    let expected: BTreeSet<String> = all.difference(&planned).cloned().collect();
+    assert_eq!(left, expected);
+    for kept in ["00002", "00004", "00005", "00006", "00007"] {
+        assert!(left.contains(&format!("shop/cart-{kept}")), "cart-{kept}");
+    }
+    // Dependents go with their Revision (background propagation, transitively).
+    assert!(!exists(
+        &r,
+        "autoscaling.internal.knative.dev",
+        "podautoscalers",
+        "cart-00001"
+    ));
+    assert!(!exists(
+        &r,
+        "networking.internal.knative.dev",
+        "serverlessservices",
+        "cart-00001"
+    ));
+    assert!(exists(
+        &r,
+        "autoscaling.internal.knative.dev",
+        "podautoscalers",
+        "cart-00005"
+    ));
+    // Knative's collector is done: nothing else goes on later rounds.
+    a_few_rounds().await;
+    assert_eq!(revision_names(&r), expected);
+}
+
+#[tokio::test]
+async fn knative_gc_on_the_incident_deletes_the_planned_count() {
+    let (r, client) = simulated();
+    let before = revision_names(&r);
+    let settings = [
+        ("min-non-active-revisions", "2"),
+        ("max-non-active-revisions", "5"),
+    ];
+    let plan = gc_plan(&r, &settings);
+    let planned = names(&plan);
+    assert!(!planned.is_empty());
+    patch_config_gc(&client, &settings).await;
+    // Thousands of deletions, each a cascade through the store: slow in a
+    // debug build on a busy machine.
+    let left = eventually_within(120, "the incident's Revisions collected", || async {
+        let n = revision_names(&r);
+        (n.len() == before.len() - planned.len()).then_some(n)
+    })
+    .await;
+    assert!(left.is_disjoint(&planned));
+    // Every Revision the plan keeps is still there, protected ones included.
+    for d in plan.decisions().filter(|d| d.action == gc::GcAction::Keep) {
+        assert!(
+            left.contains(&format!("{}/{}", d.namespace, d.name)),
+            "{}",
+            d.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn knative_gc_does_not_run_while_config_gc_is_unchanged() {
+    let (r, client) = simulated();
+    let before = revision_names(&r);
+    // The snapshot's own settings would delete some (the incident is over
+    // the default limits), so a pass would show.
+    let defaults = gc_plan(&r, &[]);
+    assert!(defaults.deletions().next().is_some());
+    a_few_rounds().await;
+    // Another ConfigMap changes, and crash-looping pods restart meanwhile.
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), NS);
+    cms.patch(
+        "config-leader-election",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"data": {"lease-duration": "30s"}})),
+    )
+    .await
+    .unwrap();
+    a_few_rounds().await;
+    assert_eq!(revision_names(&r), before);
+}
+
+#[tokio::test]
+async fn knative_gc_ignores_a_rejected_config_gc_and_runs_on_a_new_revision() {
+    // The snapshot already has tight settings: it is taken as GC left it.
+    let tight = [
+        ("max-non-active-revisions", "1"),
+        ("min-non-active-revisions", "1"),
+    ];
+    let (r, client) = simulated_knative("gc-rejected", json!(settings(&tight)));
+    let all = revision_names(&r);
+    a_few_rounds().await;
+    assert_eq!(revision_names(&r), all);
+    // min above max: Knative rejects it, keeps its settings, collects nothing.
+    patch_config_gc(
+        &client,
+        &[
+            ("max-non-active-revisions", "1"),
+            ("min-non-active-revisions", "3"),
+        ],
+    )
+    .await;
+    a_few_rounds().await;
+    assert_eq!(revision_names(&r), all);
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), NS);
+    assert!(cms.get(gc::CONFIG_MAP).await.is_ok(), "still serving");
+
+    // A new Revision in reserve: the Configuration is collected with the
+    // settings still in force.
+    let res = ApiResource {
+        group: "serving.knative.dev".into(),
+        version: "v1".into(),
+        api_version: "serving.knative.dev/v1".into(),
+        kind: "Revision".into(),
+        plural: "revisions".into(),
+    };
+    let revs: Api<DynamicObject> = Api::namespaced_with(client.clone(), SHOP, &res);
+    let mut new = revision("cart-00008", "cart", 8, Some("reserve"), false);
+    new["metadata"]
+        .as_object_mut()
+        .unwrap()
+        .retain(|k, _| k == "name" || k == "namespace" || k == "labels" || k == "annotations");
+    // Planned before creating it: the simulation may collect as soon as it
+    // is stored. The server stamps its creation with the replay's clock.
+    let mut stored = new.clone();
+    stored["metadata"]["creationTimestamp"] = json!(r.clock.now_rfc3339());
+    let planned = names(&gc_plan_with(&r, &tight, vec![stored]));
+    // cart-00008 is too young to be stale and within max: the three older go.
+    let older: BTreeSet<String> = ["00001", "00003", "00005"]
+        .iter()
+        .map(|n| format!("shop/cart-{n}"))
+        .collect();
+    assert_eq!(planned, older);
+    revs.create(
+        &PostParams::default(),
+        &serde_json::from_value(new).unwrap(),
+    )
+    .await
+    .unwrap();
+    let left = eventually("collected after the new Revision", || async {
+        let n = revision_names(&r);
+        (n.len() == all.len() + 1 - planned.len()).then_some(n)
+    })
+    .await;
+    assert!(left.is_disjoint(&planned));
+    assert!(left.contains("shop/cart-00008"));
 }

@@ -4,9 +4,10 @@
 //! the pods come back Ready elsewhere).
 //!
 //! Every change goes through the [`Store`](crate::store::Store), with a
-//! resourceVersion precondition on what it read, so watches, lists and tables
-//! see it like any other write, and a client's write in between wins (the
-//! simulation tries again on the next round).
+//! resourceVersion precondition on what it read (a UID precondition for
+//! deletions), so watches, lists and tables see it like any other write, and
+//! a client's write in between wins (the simulation tries again on the next
+//! round).
 //!
 //! The pieces, one job each:
 //! - [`nodes`]: which nodes are schedulable and which are bad.
@@ -16,6 +17,7 @@
 //! - [`kubelet`]: starts pods, keeps crash-looping ones crash-looping, with
 //!   the kubelet's events ([`events`]).
 //! - [`lease`]: a leader-elected controller's Lease renewed by a Ready pod.
+//! - [`knative_gc`]: Knative Serving's Revision garbage collector.
 //!
 //! # Rules
 //! - A node is **bad** when the snapshot shows it unhealthy (Ready not True,
@@ -53,10 +55,22 @@
 //!   the holder is gone (deleted pods release their lease) or its lease has
 //!   expired, a Ready pod of the same workload takes it
 //!   (`holderIdentity` `<pod>_<uuid>`, `leaseTransitions` + 1).
+//! - Knative Revision GC: when `config-gc` changes (in `knative-serving`, or
+//!   wherever the snapshot has it) or a Revision or Configuration is created
+//!   or updated, every Configuration gets a GC pass, and the Revisions
+//!   unloop-core's GC plan (serving 1.12's semantics, at the replay's clock)
+//!   deletes are deleted with a UID precondition; their dependents go by
+//!   background propagation. A config-gc Knative would reject changes
+//!   nothing: the last valid settings stay in force. The snapshot is taken
+//!   as GC left it: no pass runs until one of those changes.
 //! - Not simulated: DaemonSets, StatefulSets, Jobs, Services/Endpoints,
-//!   probes of healthy pods, readiness gates, `minReadySeconds`.
+//!   probes of healthy pods, readiness gates, `minReadySeconds`; of Knative,
+//!   everything but Revision GC (the labeler does not move `routingState`,
+//!   Routes and Configurations keep the status they had), and GC's 10h
+//!   resync (a Revision that only ages into staleness waits for a trigger).
 
 pub mod events;
+pub mod knative_gc;
 pub mod kubelet;
 pub mod lease;
 pub mod nodes;
@@ -111,6 +125,8 @@ struct State {
     /// Each Deployment's generation when serving started: a template that
     /// differs from its ReplicaSet's is rolled out only after a change.
     initial_generation: HashMap<String, i64>,
+    /// Knative Revision GC: the settings in force and what it has seen.
+    gc: knative_gc::GcState,
 }
 
 /// The simulation of one served snapshot.
@@ -217,6 +233,7 @@ impl Simulation {
                 state.initial_generation.insert(meta::uid(d).to_owned(), g);
             }
         });
+        state.gc = knative_gc::GcState::new(&replay);
         Simulation {
             replay,
             options,
@@ -234,8 +251,9 @@ impl Simulation {
     }
 
     /// The controllers' round: Deployments to ReplicaSets, ReplicaSets to
-    /// pods, pending pods to nodes, and the statuses that follow. Idempotent:
-    /// a round with nothing to do writes nothing.
+    /// pods, pending pods to nodes, the statuses that follow, and Knative's
+    /// Revision GC when its config or Revisions changed. Idempotent: a round
+    /// with nothing to do writes nothing.
     pub fn reconcile(&self) {
         let r = &self.replay;
         let nodes = nodes::read(r, &self.options.bad_nodes);
@@ -246,6 +264,7 @@ impl Simulation {
         replicaset::sync_replicasets(r, &nodes);
         scheduler::schedule_pending(r, &nodes);
         replicaset::update_statuses(r);
+        knative_gc::run(r, &mut self.state().gc);
     }
 
     /// The kubelet's round: start pods, restart crash-looping ones, renew
