@@ -25,9 +25,14 @@ pub enum CallError {
     Gone,
     /// Another 4xx: the request was refused as asked (a log with no previous run).
     Rejected { code: u16, message: String },
+    /// 429 on every attempt: the server (or, for evictions, a
+    /// PodDisruptionBudget) keeps refusing for now.
+    Throttled(String),
     /// Anything else, after retries where retrying made sense.
     Failed(String),
 }
+
+impl std::error::Error for CallError {}
 
 impl std::fmt::Display for CallError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -37,6 +42,7 @@ impl std::fmt::Display for CallError {
             CallError::NotFound => f.write_str("not found"),
             CallError::Gone => f.write_str("continue token expired (410)"),
             CallError::Rejected { code, message } => write!(f, "{code}: {message}"),
+            CallError::Throttled(m) => write!(f, "still refused after retries: {m}"),
             CallError::Failed(m) => f.write_str(m),
         }
     }
@@ -66,6 +72,8 @@ pub struct Pacer {
 enum Verdict {
     /// Retry after the server's Retry-After, or back-off; the text says why.
     Retry(Option<Duration>, String),
+    /// A 429: retried like the others, but told apart when retries run out.
+    Throttle(Option<Duration>, String),
     Stop(CallError),
 }
 
@@ -141,13 +149,16 @@ impl Pacer {
             };
             match verdict {
                 Verdict::Stop(e) => return Err(e),
+                Verdict::Throttle(_, last) if attempt >= self.max_retries => {
+                    return Err(CallError::Throttled(last));
+                }
                 Verdict::Retry(_, last) if attempt >= self.max_retries => {
                     return Err(CallError::Failed(format!(
                         "gave up after {} attempts; last: {last}",
                         attempt + 1
                     )));
                 }
-                Verdict::Retry(after, _) => {
+                Verdict::Retry(after, _) | Verdict::Throttle(after, _) => {
                     let wait = after.unwrap_or_else(|| self.backoff(attempt));
                     if Instant::now() + wait >= self.deadline {
                         return Err(CallError::Deadline);
@@ -211,7 +222,7 @@ fn classify(e: kube::Error) -> Verdict {
             }),
             404 => Verdict::Stop(CallError::NotFound),
             410 => Verdict::Stop(CallError::Gone),
-            429 => Verdict::Retry(
+            429 => Verdict::Throttle(
                 s.details
                     .as_ref()
                     .map(|d| d.retry_after_seconds)

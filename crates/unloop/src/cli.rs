@@ -27,18 +27,190 @@ pub enum Command {
     /// Knative Revision garbage collection with Knative's own semantics.
     #[command(subcommand)]
     Gc(GcCommand),
+    /// Carry out the plan of a diagnosis: a server-side dry run by default,
+    /// `--apply` to make the changes (audited, resumable).
+    Fix(FixArgs),
+    /// Take a node out (cordon, drain) or back in (uncordon).
+    #[command(subcommand)]
+    Node(NodeCommand),
+    /// Scale a workload in stages (e.g. 1 then 3), each held until stable.
+    ScaleStaged(ScaleStagedArgs),
+}
+
+/// Where the cluster is, for commands that change it.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context (default: the current one).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+}
+
+/// Dry run or apply, and the audit trail.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Make the changes (default: a server-side dry run that changes nothing).
+    #[arg(long)]
+    pub apply: bool,
+    /// With --apply: do not ask before each step (for automation).
+    #[arg(long, short = 'y', requires = "apply")]
+    pub yes: bool,
+    /// The audit log (JSON lines) applied steps are written to and resumed
+    /// from (default: $XDG_STATE_HOME/unloop/audit.jsonl).
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
+    /// Start afresh instead of resuming an unfinished run from the audit log.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Between two looks at the cluster while waiting.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = unloop_replay::units::parse_duration)]
+    pub poll: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// As for `diagnose`: files to take the plan from, or none (or a
+    /// `TYPE/NAME` target) to diagnose the live cluster. Changes always go
+    /// to the cluster of --kubeconfig/--context.
+    #[arg(value_name = "PATH|TARGET")]
+    pub args: Vec<PathBuf>,
+    /// Logs given without a hint belong to the previous container run.
+    #[arg(long)]
+    pub previous: bool,
+    #[command(flatten)]
+    pub live: LiveArgs,
+    #[command(flatten)]
+    pub apply: ApplyArgs,
+    /// Run only step N of the plan.
+    #[arg(long, value_name = "N")]
+    pub step: Option<usize>,
+    /// Hold every "wait until stable" step for this long instead of the plan's window.
+    #[arg(long, value_name = "DURATION", value_parser = unloop_replay::units::parse_duration)]
+    pub stable_for: Option<std::time::Duration>,
+    /// Longest a drain waits for PodDisruptionBudgets and pods to go.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = unloop_replay::units::parse_duration)]
+    pub drain_timeout: std::time::Duration,
+    /// Longest a rollout, or a workload becoming stable, may take (on top of
+    /// the stable window) before the step fails.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = unloop_replay::units::parse_duration)]
+    pub settle_timeout: std::time::Duration,
+    /// Print the plan's patches as YAML for GitOps (change your manifests
+    /// instead of the cluster) and stop.
+    #[arg(long)]
+    pub patches: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NodeCommand {
+    /// Cordon NODE, then evict its pods through the eviction API (DaemonSet
+    /// and mirror pods stay; PodDisruptionBudgets are honoured).
+    Drain(NodeDrainArgs),
+    /// Make NODE schedulable again.
+    Uncordon(NodeArgs),
+    /// Mark NODE unschedulable (no evictions).
+    Cordon(NodeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    #[arg(value_name = "NODE")]
+    pub node: String,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub apply: ApplyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct NodeDrainArgs {
+    #[command(flatten)]
+    pub node: NodeArgs,
+    /// Longest to wait for evictions (PodDisruptionBudgets) and for pods to go.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = unloop_replay::units::parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Also evict pods no controller manages (they are lost).
+    #[arg(long)]
+    pub force: bool,
+    /// Also evict pods with emptyDir volumes (their data is lost).
+    #[arg(long)]
+    pub delete_emptydir_data: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScaleStagedArgs {
+    /// `deployment/NAME` or `statefulset/NAME`.
+    #[arg(value_name = "KIND/NAME")]
+    pub target: String,
+    /// Namespace (default: the context's).
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Replica counts to go through, in order.
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',', required = true)]
+    pub steps: Vec<u32>,
+    /// How long each step must stay ready with no restarts (and, for
+    /// leader-elected controllers, with its Lease held and renewed).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = unloop_replay::units::parse_duration)]
+    pub stable_for: std::time::Duration,
+    /// Longest a step may take to become stable, on top of --stable-for.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = unloop_replay::units::parse_duration)]
+    pub settle_timeout: std::time::Duration,
+    /// If a step does not become stable, scale back to the replicas it had.
+    #[arg(long)]
+    pub rollback: bool,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub apply: ApplyArgs,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum GcCommand {
     /// Show what config-gc would delete and keep, per Configuration, and why.
     Plan(GcPlanArgs),
+    /// Collect old Revisions on the live cluster: patch config-gc so
+    /// Knative's GC does it (default), or delete them directly (--direct).
+    Apply(GcApplyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GcApplyArgs {
+    /// Set a config-gc key, e.g. `--set max-non-active-revisions=5`
+    /// (repeatable; default: unloop's recommendation, min 2 and max 5).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Delete the Revisions GC would delete directly, for when Knative's
+    /// own controller is down (batched, rate-limited, resumable).
+    #[arg(long)]
+    pub direct: bool,
+    /// With --direct: Revisions deleted before a pause.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub batch: usize,
+    /// With --direct: Revisions deleted per second at most.
+    #[arg(long, default_value_t = 10.0, value_name = "N")]
+    pub rate: f64,
+    /// Knative Serving's namespace (where config-gc lives).
+    #[arg(long, default_value = "knative-serving", value_name = "NS")]
+    pub knative_namespace: String,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub apply: ApplyArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct GcPlanArgs {
+    /// Revisions (with Configurations, Routes and config-gc) as files or
+    /// folders, e.g. `kubectl get revisions -A -o json` output; with none,
+    /// the live cluster is read.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
     #[command(flatten)]
-    pub input: InputArgs,
+    pub cluster: ClusterArgs,
+    /// Knative Serving's namespace (where config-gc lives), for a live cluster.
+    #[arg(long, default_value = "knative-serving", value_name = "NS")]
+    pub knative_namespace: String,
     #[command(flatten)]
     pub term: TermArgs,
     /// A file holding the config-gc ConfigMap (YAML or JSON) to use instead of the one in PATH.
@@ -47,7 +219,8 @@ pub struct GcPlanArgs {
     /// What-if: override a config-gc key, e.g. `--set max-non-active-revisions=50` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
-    /// Reference time (RFC 3339); default: when the evidence was taken.
+    /// Reference time (RFC 3339); default: when the evidence was taken, or
+    /// the cluster's clock for a live cluster.
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
     /// Output format.

@@ -17,6 +17,10 @@ fn main() -> ExitCode {
         cli::Command::Replay(args) => commands::replay::run(args),
         cli::Command::Snapshot(args) => commands::snapshot::run(args),
         cli::Command::Gc(cli::GcCommand::Plan(args)) => commands::gc::plan(args),
+        cli::Command::Gc(cli::GcCommand::Apply(args)) => commands::gc::apply(args),
+        cli::Command::Fix(args) => commands::fix::run(args),
+        cli::Command::Node(cmd) => commands::node::run(cmd),
+        cli::Command::ScaleStaged(args) => commands::scale::run(args),
     };
     match result {
         Ok(code) => code,

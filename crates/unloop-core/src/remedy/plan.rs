@@ -5,13 +5,13 @@
 //! phase (relieve load first, remove a bad node, recover the workload, then
 //! prevent a recurrence) and drops duplicates.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::diagnose::finding::{Finding, Signals};
 use crate::diagnose::{CauseId, Context};
 
 /// When in the remediation a step runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Look before acting: commands that confirm the diagnosis.
@@ -27,7 +27,7 @@ pub enum Phase {
 }
 
 /// A change to an object, for users to apply or for `unloop fix` to carry out.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
     /// Merge-patch a ConfigMap's data.
@@ -40,12 +40,22 @@ pub enum Action {
     Cordon { node: String },
     /// Evict every pod from a node (after cordoning it).
     Drain { node: String },
+    /// Make a node schedulable again (after it was repaired or replaced).
+    Uncordon { node: String },
     /// Set a workload's replicas.
     Scale {
         kind: String,
         namespace: String,
         name: String,
         replicas: u32,
+    },
+    /// Replace every pod of a workload with a fresh one, as `kubectl rollout
+    /// restart` does (a new `kubectl.kubernetes.io/restartedAt` template
+    /// annotation).
+    RolloutRestart {
+        kind: String,
+        namespace: String,
+        name: String,
     },
     /// Wait until every pod of a workload is ready, with no restarts, for a while.
     WaitStable {
@@ -61,8 +71,19 @@ pub enum Action {
         name: String,
         patch: String,
     },
+    /// Delete these Knative Revisions directly (when Knative's own GC cannot
+    /// run), each only while it is still the object with that UID.
+    DeleteRevisions { revisions: Vec<ObjectId> },
     /// Something unloop cannot do itself (reimage a node, fix an image).
     Manual,
+}
+
+/// One object, exactly: a later object of the same name is another one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ObjectId {
+    pub namespace: String,
+    pub name: String,
+    pub uid: String,
 }
 
 impl Action {
@@ -78,7 +99,7 @@ impl Action {
 }
 
 /// One step of the plan.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanStep {
     /// 1-based, in plan order.
     pub number: usize,
@@ -90,7 +111,7 @@ pub struct PlanStep {
     /// Exact commands a user can run.
     pub commands: Vec<String>,
     /// A YAML patch, when the change is a patch.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patch: Option<String>,
     /// How to verify it worked.
     pub verify: Vec<String>,

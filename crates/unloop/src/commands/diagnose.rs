@@ -12,10 +12,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use unloop_core::diagnose::{DiagnoseOptions, diagnose};
+use unloop_core::evidence::Evidence;
 use unloop_core::report;
-use unloop_kube::Target;
+use unloop_kube::{Collection, Target};
 
-use crate::cli::{DiagnoseArgs, DiagnoseFormat, InputArgs};
+use crate::cli::{DiagnoseArgs, DiagnoseFormat, InputArgs, LiveArgs};
 
 pub fn run(args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
     let now = match &args.now {
@@ -24,27 +25,12 @@ pub fn run(args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
         })?),
         None => None,
     };
-    let (paths, targets) = split_args(&args.args);
-    let (ev, collection) = if paths.is_empty() {
-        if targets.len() > 1 {
-            bail!("one target at a time (got {})", targets.join(", "));
-        }
-        let target = targets.first().map(|t| Target::parse(t)).transpose()?;
-        let c = super::live::collect(&args.live, target, args.output == DiagnoseFormat::Json)?;
-        (c.evidence.clone(), Some(c))
-    } else {
-        if !targets.is_empty() {
-            bail!(
-                "{} looks like a live target but files were given too: diagnose files or the cluster, not both",
-                targets.join(", ")
-            );
-        }
-        let input = InputArgs {
-            paths,
-            previous: args.previous,
-        };
-        (super::read(&input), None)
-    };
+    let (ev, collection) = gather(
+        &args.args,
+        args.previous,
+        &args.live,
+        args.output == DiagnoseFormat::Json,
+    )?;
     if super::report_input_problems(&ev) {
         bail!("no input could be read");
     }
@@ -59,6 +45,33 @@ pub fn run(args: &DiagnoseArgs) -> anyhow::Result<ExitCode> {
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(ExitCode::from(if d.has_problems() { 1 } else { 0 }))
+}
+
+/// Reads the evidence `args` name: files, or (with none, or a `TYPE/NAME`
+/// target) the live cluster; `quiet` silences progress.
+pub fn gather(
+    args: &[PathBuf],
+    previous: bool,
+    live: &LiveArgs,
+    quiet: bool,
+) -> anyhow::Result<(Evidence, Option<Collection>)> {
+    let (paths, targets) = split_args(args);
+    if paths.is_empty() {
+        if targets.len() > 1 {
+            bail!("one target at a time (got {})", targets.join(", "));
+        }
+        let target = targets.first().map(|t| Target::parse(t)).transpose()?;
+        let c = super::live::collect(live, target, quiet)?;
+        return Ok((c.evidence.clone(), Some(c)));
+    }
+    if !targets.is_empty() {
+        bail!(
+            "{} looks like a live target but files were given too: diagnose files or the cluster, not both",
+            targets.join(", ")
+        );
+    }
+    let input = InputArgs { paths, previous };
+    Ok((super::read(&input), None))
 }
 
 /// Splits positional arguments: a `TYPE/NAME` target that is not an existing

@@ -1,30 +1,77 @@
-//! `unloop gc plan`: Knative Revision GC as a dry run, with what-ifs.
+//! `unloop gc plan|apply`: Knative Revision GC with Knative's own
+//! semantics, as a dry run with what-ifs, or carried out on the cluster.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use unloop_core::evidence::{ReadOptions, read_paths};
-use unloop_core::remedy::gc::{self, GcConfig, find_config_map, parse_override, reference_time};
+use unloop_act::RunnerOptions;
+use unloop_act::ops::gc::{self as live_gc, DirectOptions};
+use unloop_core::diagnose::CauseId;
+use unloop_core::evidence::{Evidence, ReadOptions, read_paths};
+use unloop_core::remedy::gc::{
+    self, GcConfig, find_config_map, parse_override, recommend, reference_time,
+};
+use unloop_core::remedy::plan::{Action, Phase, PlanStep};
 
-use crate::cli::{GcFormat, GcPlanArgs};
+use super::act;
+use crate::cli::{GcApplyArgs, GcFormat, GcPlanArgs, InputArgs};
+
+fn overrides(set: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    set.iter()
+        .map(|s| parse_override(s))
+        .collect::<Result<Vec<_>, _>>()
+        .context("--set")
+}
+
+fn parse_now(now: &Option<String>) -> anyhow::Result<Option<jiff::Timestamp>> {
+    now.as_deref()
+        .map(|s| {
+            s.parse::<jiff::Timestamp>().with_context(|| {
+                format!("--now {s:?} is not an RFC 3339 time such as 2024-04-12T10:05:00Z")
+            })
+        })
+        .transpose()
+}
 
 pub fn plan(args: &GcPlanArgs) -> anyhow::Result<ExitCode> {
-    let ev = super::read(&args.input);
-    if super::report_input_problems(&ev) {
-        bail!("no input could be read");
-    }
+    let overrides = overrides(&args.set)?;
+    let now = parse_now(&args.now)?;
+    let (ev, now) = if args.paths.is_empty() {
+        let rt = act::runtime()?;
+        rt.block_on(async {
+            let client = unloop_kube::connect(&act::connect_options(
+                &args.cluster.kubeconfig,
+                &args.cluster.context,
+            ))
+            .await?;
+            let api = unloop_act::Api::new(client, false);
+            let live = live_gc::read(&api, &args.knative_namespace).await?;
+            let now = match now {
+                Some(t) => t,
+                None => unloop_act::ops::cluster_now(&api, &args.knative_namespace).await,
+            };
+            anyhow::Ok((live.evidence, now))
+        })?
+    } else {
+        let ev = super::read(&InputArgs {
+            paths: args.paths.clone(),
+            previous: false,
+        });
+        if super::report_input_problems(&ev) {
+            bail!("no input could be read");
+        }
+        let now = now
+            .or(ev.taken_at)
+            .or_else(|| reference_time(&ev.revisions))
+            .unwrap_or_else(jiff::Timestamp::now);
+        (ev, now)
+    };
     if ev.revisions.is_empty() {
         bail!(
             "no Knative Revisions in the input: give `kubectl get revisions.serving.knative.dev -A -o json` output (and config-gc)"
         );
     }
-    let overrides = args
-        .set
-        .iter()
-        .map(|s| parse_override(s))
-        .collect::<Result<Vec<_>, _>>()
-        .context("--set")?;
     let config_ev;
     let cm = match &args.config_gc {
         Some(path) => {
@@ -41,15 +88,6 @@ pub fn plan(args: &GcPlanArgs) -> anyhow::Result<ExitCode> {
     }
     let data = cm.map(|c| c.data.clone()).unwrap_or_default();
     let config = GcConfig::from_data_with_overrides(&data, &overrides).context("config-gc")?;
-    let now = match &args.now {
-        Some(s) => s.parse::<jiff::Timestamp>().with_context(|| {
-            format!("--now {s:?} is not an RFC 3339 time such as 2024-04-12T10:05:00Z")
-        })?,
-        None => ev
-            .taken_at
-            .or_else(|| reference_time(&ev.revisions))
-            .unwrap_or_else(jiff::Timestamp::now),
-    };
     let plan = gc::plan(&ev.revisions, &ev.objects, &config, now);
     let mut stdout = std::io::stdout().lock();
     match args.output {
@@ -63,4 +101,124 @@ pub fn plan(args: &GcPlanArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The settings to apply: `--set`, else unloop's recommendation for `ev`.
+fn settings(
+    ev: &Evidence,
+    set: &[(String, String)],
+    now: jiff::Timestamp,
+) -> anyhow::Result<Vec<(String, String)>> {
+    if !set.is_empty() {
+        return Ok(set.to_vec());
+    }
+    let data = find_config_map(ev)
+        .map(|c| c.data.clone())
+        .unwrap_or_default();
+    let current = GcConfig::from_data(&data).context("the cluster's config-gc")?;
+    Ok(recommend(&ev.revisions, &ev.objects, &current, now).settings)
+}
+
+pub fn apply(args: &GcApplyArgs) -> anyhow::Result<ExitCode> {
+    let set = overrides(&args.set)?;
+    let mut audit = act::open_audit(&args.apply)?;
+    let rt = act::runtime()?;
+    rt.block_on(async {
+        let (api, id) = act::api(&args.cluster, &args.apply).await?;
+        let ns = &args.knative_namespace;
+        let key = format!(
+            "gc apply{}: {id}",
+            if args.direct { " --direct" } else { "" }
+        );
+        let mut opts = RunnerOptions {
+            knative_namespace: ns.clone(),
+            direct: DirectOptions {
+                batch: args.batch.max(1),
+                rate: args.rate,
+            },
+            ..RunnerOptions::default()
+        };
+        opts.waits.poll = args.apply.poll;
+        if let Some(u) = act::resumable(audit.as_ref(), &key, &args.apply) {
+            let sum = act::run_steps(
+                &api,
+                audit.as_mut(),
+                &args.apply,
+                &key,
+                &u.title,
+                &u.steps,
+                opts,
+            )
+            .await?;
+            return Ok(act::exit_code(&sum));
+        }
+        let live = live_gc::read(&api, ns).await?;
+        if live.evidence.revisions.is_empty() {
+            println!("No Knative Revisions in the cluster: nothing to collect.");
+            return Ok(ExitCode::SUCCESS);
+        }
+        let now = unloop_act::ops::cluster_now(&api, ns).await;
+        let settings = settings(&live.evidence, &set, now)?;
+        let mut step = if args.direct {
+            let mut data = live
+                .config_map()
+                .map(|c| c.data.clone())
+                .unwrap_or_default();
+            data.extend(settings.iter().cloned());
+            let config = GcConfig::from_data(&data).context("config-gc with --set")?;
+            let plan = live.plan(&config, now);
+            let mut notes = Vec::new();
+            let revisions = live_gc::deletions(&live, &plan, &mut notes);
+            for n in &notes {
+                eprintln!("unloop: {n}");
+            }
+            if revisions.is_empty() {
+                println!("Knative's GC rules select no Revision to delete with these settings.");
+                return Ok(ExitCode::SUCCESS);
+            }
+            PlanStep::new(
+                Phase::Relieve,
+                CauseId::ObjectAccumulation,
+                format!(
+                    "Delete {} old Revision(s) directly, as Knative's GC would",
+                    revisions.len()
+                ),
+                "Knative's own GC cannot run (--direct)",
+                Action::DeleteRevisions { revisions },
+            )
+        } else {
+            PlanStep::new(
+                Phase::Relieve,
+                CauseId::ObjectAccumulation,
+                format!(
+                    "Set {} in config-gc",
+                    settings
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                "Knative's GC collects old Revisions with these settings",
+                Action::PatchConfigMap {
+                    namespace: ns.clone(),
+                    name: "config-gc".into(),
+                    data: settings.clone(),
+                },
+            )
+            .command(gc::patch_command(ns, &settings))
+        };
+        step.number = 1;
+        let title = "Knative Revision GC".to_owned();
+        let sum = act::run_steps(
+            &api,
+            audit.as_mut(),
+            &args.apply,
+            &key,
+            &title,
+            &[step],
+            opts,
+        )
+        .await?;
+        Ok(act::exit_code(&sum))
+    })
 }

@@ -1,10 +1,14 @@
 //! One module per subcommand.
 
+pub mod act;
 pub mod diagnose;
 pub mod evidence;
+pub mod fix;
 pub mod gc;
 pub mod live;
+pub mod node;
 pub mod replay;
+pub mod scale;
 pub mod snapshot;
 
 use unloop_core::evidence::{ContainerRun, DiagnosticLevel, Evidence, ReadOptions};

@@ -102,7 +102,20 @@ fn staged_recovery(cx: &Context<'_>, t: &Target, replicas: u32) -> Vec<PlanStep>
             },
         )
         .command(format!("kubectl scale {res} -n {ns} --replicas=1"))
-        .verify(format!("kubectl get {res} -n {ns} shows 1/1 READY")),
+        .verify(format!("kubectl get {res} -n {ns} shows 1 replica")),
+        PlanStep::new(
+            Phase::Recover,
+            CauseId::ProbeTimeoutUnderLoad,
+            format!("Restart {} so the remaining replica starts fresh", t.name),
+            "A container in CrashLoopBackOff waits up to 5 minutes between restarts, and the replica left may be one that has been failing since before the load was relieved. A fresh pod starts now, on a healthy node.",
+            Action::RolloutRestart {
+                kind: t.kind.clone(),
+                namespace: ns.clone(),
+                name: t.name.clone(),
+            },
+        )
+        .command(format!("kubectl rollout restart {res} -n {ns}"))
+        .verify(format!("kubectl rollout status {res} -n {ns} reports the rollout complete")),
         PlanStep::new(
             Phase::Recover,
             CauseId::ProbeTimeoutUnderLoad,
