@@ -9,8 +9,13 @@
 //! the history are "compacted": asking for a version before them gets 410 Gone,
 //! as etcd compaction does. Every change is also broadcast, which is what
 //! watches (and a future simulation loop) subscribe to.
+//!
+//! An owner index (owner UID → the objects whose `metadata.ownerReferences`
+//! name it) is kept with the tables, so a deletion's cascade finds dependents
+//! without reading every object; every change to a table goes through one
+//! function that keeps the two together.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::ops::Bound;
 use std::sync::{Arc, RwLock};
 
@@ -76,13 +81,60 @@ pub struct Preconditions {
     pub uid: Option<String>,
 }
 
+/// Where an object is stored: its table and its key there. Ordered by table,
+/// then key, which is the order [`View::dependents`] gives.
+pub type ObjRef = (StorageKey, ObjKey);
+
 #[derive(Default)]
 struct Inner {
     rv: u64,
+    /// Written only through [`Inner::put`], which keeps `owners` in step.
     tables: HashMap<StorageKey, BTreeMap<ObjKey, Arc<Value>>>,
+    /// Owner UID → the stored objects naming it in `ownerReferences` (the
+    /// current objects only: lists at older versions never ask for owners).
+    /// No empty sets are kept.
+    owners: HashMap<String, BTreeSet<ObjRef>>,
     history: VecDeque<Arc<Change>>,
     /// Every change after this resourceVersion is in `history`.
     floor: u64,
+}
+
+impl Inner {
+    /// Stores `obj` under `key` (removes what is there when `None`) and moves
+    /// the owner index from the replaced object's owners to the new one's.
+    /// The only writer of `tables`, so the index cannot go stale.
+    fn put(&mut self, storage: &StorageKey, key: ObjKey, obj: Option<Arc<Value>>) {
+        let table = self.tables.entry(storage.clone()).or_default();
+        let old = match &obj {
+            Some(o) => table.insert(key.clone(), o.clone()),
+            None => table.remove(&key),
+        };
+        let old_owners: BTreeSet<&str> = old.as_deref().map(owner_set).unwrap_or_default();
+        let new_owners: BTreeSet<&str> = obj.as_deref().map(owner_set).unwrap_or_default();
+        if old_owners == new_owners {
+            // Most updates (status, labels) leave owners alone: no key clones.
+            return;
+        }
+        for uid in old_owners.difference(&new_owners) {
+            if let Some(deps) = self.owners.get_mut(*uid) {
+                deps.remove(&(storage.clone(), key.clone()));
+                if deps.is_empty() {
+                    self.owners.remove(*uid);
+                }
+            }
+        }
+        for uid in new_owners.difference(&old_owners) {
+            self.owners
+                .entry((*uid).to_owned())
+                .or_default()
+                .insert((storage.clone(), key.clone()));
+        }
+    }
+}
+
+/// The distinct owner UIDs of an object (one may be named twice).
+fn owner_set(v: &Value) -> BTreeSet<&str> {
+    meta::owner_uids(v).collect()
 }
 
 /// The in-memory object store. Cheap to share behind an `Arc`.
@@ -141,11 +193,7 @@ impl Store {
             meta::namespace(&obj).to_owned(),
             meta::name(&obj).to_owned(),
         );
-        inner
-            .tables
-            .entry(storage.clone())
-            .or_default()
-            .insert(key, Arc::new(obj));
+        inner.put(storage, key, Some(Arc::new(obj)));
         inner.floor = rv;
     }
 
@@ -231,16 +279,15 @@ impl Store {
         inner.rv += 1;
         let rv = inner.rv;
         let rv_value = Value::String(rv.to_string());
-        let table = inner.tables.entry(storage.clone()).or_default();
         let object = match obj {
             Some(mut o) => {
                 meta::set_meta(&mut o, "resourceVersion", rv_value);
                 let o = Arc::new(o);
-                table.insert(key.clone(), o.clone());
+                inner.put(storage, key.clone(), Some(o.clone()));
                 o
             }
             None => {
-                table.remove(&key);
+                inner.put(storage, key.clone(), None);
                 let mut gone = previous.as_deref().cloned().unwrap_or(Value::Null);
                 meta::set_meta(&mut gone, "resourceVersion", rv_value);
                 Arc::new(gone)
@@ -459,11 +506,19 @@ impl View<'_> {
     pub fn table(&self, storage: &StorageKey) -> impl Iterator<Item = (&ObjKey, &Arc<Value>)> {
         self.inner.tables.get(storage).into_iter().flatten()
     }
+
+    /// Where the objects naming `uid` in their `metadata.ownerReferences` are
+    /// stored now, ordered by table then key (each once, however many of its
+    /// references name `uid`). From the owner index: no table is read.
+    pub fn dependents(&self, uid: &str) -> impl Iterator<Item = &ObjRef> {
+        self.inner.owners.get(uid).into_iter().flatten()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
 
     fn pod(ns: &str, name: &str, v: i64) -> Value {
@@ -532,5 +587,158 @@ mod tests {
             assert!(v.changes_since(rv).is_some_and(|c| c.len() == 2));
             assert!(v.changes_since(rv - 1).is_none());
         });
+    }
+
+    /// What the owner index should hold: every stored object read.
+    fn scanned_owners(inner: &Inner) -> HashMap<String, BTreeSet<ObjRef>> {
+        let mut out: HashMap<String, BTreeSet<ObjRef>> = HashMap::new();
+        for (storage, table) in &inner.tables {
+            for (key, o) in table {
+                for uid in meta::owner_uids(o) {
+                    out.entry(uid.to_owned())
+                        .or_default()
+                        .insert((storage.clone(), key.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// How an object names its owners, from generated numbers.
+    #[derive(Debug, Clone)]
+    enum Owners {
+        /// No `ownerReferences`.
+        Absent,
+        /// References to these owner UIDs (repeats allowed); `None` is a
+        /// reference without a UID.
+        Refs(Vec<Option<u8>>),
+        /// `ownerReferences` that is not a list.
+        Malformed,
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Load(u8, u8, Owners),
+        Create(u8, u8, Owners),
+        Update(u8, u8, Owners),
+        Delete(u8, u8),
+    }
+
+    fn owners() -> impl Strategy<Value = Owners> {
+        prop_oneof![
+            Just(Owners::Absent),
+            prop::collection::vec(prop::option::weighted(0.9, 0u8..4), 0..4).prop_map(Owners::Refs),
+            Just(Owners::Malformed),
+        ]
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0u8..2, 0u8..6, owners()).prop_map(|(s, k, o)| Op::Load(s, k, o)),
+            (0u8..2, 0u8..6, owners()).prop_map(|(s, k, o)| Op::Create(s, k, o)),
+            (0u8..2, 0u8..6, owners()).prop_map(|(s, k, o)| Op::Update(s, k, o)),
+            (0u8..2, 0u8..6).prop_map(|(s, k)| Op::Delete(s, k)),
+        ]
+    }
+
+    fn storage(s: u8) -> StorageKey {
+        if s == 0 {
+            StorageKey::new("", "pods")
+        } else {
+            StorageKey::new("apps", "replicasets")
+        }
+    }
+
+    /// Object `k` (in one of two namespaces) with the given owners.
+    fn owned(k: u8, owners: &Owners) -> Value {
+        let mut o =
+            json!({"metadata": {"namespace": format!("ns-{}", k % 2), "name": format!("o-{k}")}});
+        let refs = match owners {
+            Owners::Absent => return o,
+            Owners::Malformed => json!("not a list"),
+            Owners::Refs(uids) => uids
+                .iter()
+                .map(|u| match u {
+                    Some(u) => json!({"kind": "Owner", "name": "o", "uid": format!("owner-{u}")}),
+                    None => json!({"kind": "Owner", "name": "o"}),
+                })
+                .collect(),
+        };
+        meta::set_meta(&mut o, "ownerReferences", refs);
+        o
+    }
+
+    fn key(k: u8) -> (String, String) {
+        (format!("ns-{}", k % 2), format!("o-{k}"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// After any loads, creates, updates (changing owners) and deletes,
+        /// the owner index holds exactly what reading every object finds,
+        /// and `View::dependents` answers in table-then-key order.
+        #[test]
+        fn owner_index_equals_a_full_scan(ops in prop::collection::vec(op(), 0..60)) {
+            let s = Store::default();
+            let none = Preconditions::default();
+            for op in &ops {
+                // Refused writes (exists, not found) must leave the index alone too.
+                match op {
+                    Op::Load(st, k, o) => s.load(&storage(*st), owned(*k, o)),
+                    Op::Create(st, k, o) => { let _ = s.create(&storage(*st), owned(*k, o)); }
+                    Op::Update(st, k, o) => { let _ = s.update(&storage(*st), owned(*k, o), &none); }
+                    Op::Delete(st, k) => {
+                        let (ns, name) = key(*k);
+                        let _ = s.delete(&storage(*st), &ns, &name, &none);
+                    }
+                }
+                let inner = s.read_inner();
+                prop_assert_eq!(&inner.owners, &scanned_owners(&inner));
+            }
+            s.read(|v| {
+                for u in 0..4 {
+                    let uid = format!("owner-{u}");
+                    let mut scanned = Vec::new();
+                    let mut storages: Vec<&StorageKey> = v.storages().collect();
+                    storages.sort();
+                    for st in storages {
+                        for (k, o) in v.table(st) {
+                            if meta::owner_uids(o).any(|x| x == uid) {
+                                scanned.push((st.clone(), k.clone()));
+                            }
+                        }
+                    }
+                    let indexed: Vec<ObjRef> = v.dependents(&uid).cloned().collect();
+                    prop_assert_eq!(indexed, scanned);
+                }
+                Ok(())
+            })?;
+        }
+    }
+
+    #[test]
+    fn owner_index_follows_replacing_loads_and_refused_writes() {
+        let s = Store::default();
+        let pods = storage(0);
+        let refs = |u: u8| Owners::Refs(vec![Some(u)]);
+        s.load(&pods, owned(1, &refs(0)));
+        // A second load of the same key replaces the first, owners included.
+        s.load(&pods, owned(1, &refs(1)));
+        let deps = |uid: &str| s.read(|v| v.dependents(uid).cloned().collect::<Vec<_>>());
+        assert!(deps("owner-0").is_empty());
+        assert_eq!(deps("owner-1"), [(pods.clone(), key(1))]);
+        // A refused update changes nothing.
+        let stale = Preconditions {
+            resource_version: Some(1),
+            uid: None,
+        };
+        assert!(s.update(&pods, owned(1, &refs(2)), &stale).is_err());
+        assert_eq!(deps("owner-1"), [(pods.clone(), key(1))]);
+        assert!(deps("owner-2").is_empty());
+        s.delete(&pods, "ns-1", "o-1", &Preconditions::default())
+            .unwrap();
+        assert!(deps("owner-1").is_empty());
+        assert!(s.read_inner().owners.is_empty());
     }
 }

@@ -459,19 +459,15 @@ impl DeleteOptions {
     }
 }
 
-/// The objects that name `uid` among their owners.
+/// The objects that name `uid` among their owners, by table then key. Read
+/// from the store's owner index: a scan of every object per deletion made
+/// deleting many objects quadratic. Collected before any is touched, because
+/// the cascade changes the index as it goes.
 fn dependents(r: &Replay, uid: &str) -> Vec<(StorageKey, String, String)> {
     r.store.read(|view| {
-        let storages: Vec<StorageKey> = view.storages().cloned().collect();
-        let mut out = Vec::new();
-        for s in storages {
-            for ((ns, name), o) in view.table(&s) {
-                if meta::owner_uids(o).any(|u| u == uid) {
-                    out.push((s.clone(), ns.clone(), name.clone()));
-                }
-            }
-        }
-        out
+        view.dependents(uid)
+            .map(|(s, (ns, name))| (s.clone(), ns.clone(), name.clone()))
+            .collect()
     })
 }
 
@@ -592,6 +588,8 @@ pub fn success_status(details: Map<String, Value>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::Options;
+    use crate::store::ChangeType;
 
     #[test]
     fn names() {
@@ -601,5 +599,129 @@ mod tests {
         assert!(!valid_name("Upper", false));
         assert!(!valid_name("-x", false));
         assert!(!valid_name("", false));
+    }
+
+    fn deployments() -> StorageKey {
+        StorageKey::new("apps", "deployments")
+    }
+
+    fn replicasets() -> StorageKey {
+        StorageKey::new("apps", "replicasets")
+    }
+
+    fn pods() -> StorageKey {
+        StorageKey::new("", "pods")
+    }
+
+    fn obj(name: &str, uid: &str, owners: &[&str]) -> Value {
+        let refs: Vec<Value> = owners
+            .iter()
+            .map(|o| json!({"apiVersion": "v1", "kind": "Owner", "name": o, "uid": o}))
+            .collect();
+        let mut o = json!({"metadata": {"namespace": "default", "name": name, "uid": uid}});
+        if !refs.is_empty() {
+            meta::set_meta(&mut o, "ownerReferences", json!(refs));
+        }
+        o
+    }
+
+    /// Deployment `d` owns ReplicaSets `rs-a` and `rs-b`; `rs-a` owns pods
+    /// `p-1` and `p-2`; `p-2` is also owned by `other` (a ConfigMap); `cm-x`
+    /// is owned by nobody.
+    fn chain() -> Replay {
+        let r = Replay::empty(Options::default());
+        r.store.load(&deployments(), obj("d", "d", &[]));
+        r.store.load(&replicasets(), obj("rs-b", "rs-b", &["d"]));
+        r.store.load(&replicasets(), obj("rs-a", "rs-a", &["d"]));
+        r.store.load(&pods(), obj("p-1", "p-1", &["rs-a"]));
+        r.store.load(&pods(), obj("p-2", "p-2", &["rs-a", "other"]));
+        let cms = StorageKey::new("", "configmaps");
+        r.store.load(&cms, obj("other", "other", &[]));
+        r.store.load(&cms, obj("cm-x", "cm-x", &[]));
+        r
+    }
+
+    fn opts(propagation: Propagation) -> DeleteOptions {
+        DeleteOptions {
+            propagation,
+            preconditions: Preconditions::default(),
+            dry_run: false,
+        }
+    }
+
+    /// The names deleted after resourceVersion `since`, in order.
+    fn deleted_since(r: &Replay, since: u64) -> Vec<String> {
+        r.store.read(|v| {
+            v.changes_since(since)
+                .unwrap_or_default()
+                .iter()
+                .filter(|c| c.kind == ChangeType::Deleted)
+                .map(|c| c.key.1.clone())
+                .collect()
+        })
+    }
+
+    /// Deleting the Deployment takes its ReplicaSets and their pods (a chain),
+    /// in the order each policy deletes them: owners first in the background,
+    /// dependents first in the foreground; dependents with another owner go
+    /// too (no GC lag, no wait for the other owner). Orphaning keeps them, with
+    /// only the deleted owner's reference removed.
+    #[test]
+    fn deleting_an_owner_cascades_through_chains() {
+        let deploy = chain()
+            .resources
+            .get("apps", "v1", "deployments")
+            .expect("deployments are served");
+        let cases: [(Propagation, &[&str]); 3] = [
+            (
+                Propagation::Background,
+                &["d", "rs-a", "p-1", "p-2", "rs-b"],
+            ),
+            (
+                Propagation::Foreground,
+                &["p-1", "p-2", "rs-a", "rs-b", "d"],
+            ),
+            (Propagation::Orphan, &["d"]),
+        ];
+        for (propagation, want) in cases {
+            let r = chain();
+            let since = r.store.resource_version();
+            delete(&r, &deploy, "default", "d", &opts(propagation)).expect("deleted");
+            assert_eq!(deleted_since(&r, since), want, "{propagation:?}");
+            let left = |s: &StorageKey, n: &str| r.store.get(s, "default", n).is_some();
+            let cms = StorageKey::new("", "configmaps");
+            assert!(left(&cms, "other") && left(&cms, "cm-x"), "{propagation:?}");
+            // Nothing names a deleted owner any more.
+            r.store.read(|v| assert_eq!(v.dependents("d").count(), 0));
+            if propagation == Propagation::Orphan {
+                for rs in ["rs-a", "rs-b"] {
+                    let o = r.store.get(&replicasets(), "default", rs).expect("kept");
+                    assert_eq!(meta::owner_uids(&o).count(), 0, "{rs}");
+                }
+                // The chain below the orphans is untouched.
+                let deps: Vec<String> = r
+                    .store
+                    .read(|v| v.dependents("rs-a").map(|(_, k)| k.1.clone()).collect());
+                assert_eq!(deps, ["p-1", "p-2"]);
+            }
+        }
+    }
+
+    /// Orphaning keeps a dependent's other owners, and the index follows.
+    #[test]
+    fn orphaning_removes_only_the_deleted_owner() {
+        let r = chain();
+        let rs = r
+            .resources
+            .get("apps", "v1", "replicasets")
+            .expect("replicasets are served");
+        delete(&r, &rs, "default", "rs-a", &opts(Propagation::Orphan)).expect("deleted");
+        let p2 = r.store.get(&pods(), "default", "p-2").expect("kept");
+        assert_eq!(meta::owner_uids(&p2).collect::<Vec<_>>(), ["other"]);
+        r.store.read(|v| {
+            assert_eq!(v.dependents("rs-a").count(), 0);
+            let other: Vec<&str> = v.dependents("other").map(|(_, k)| k.1.as_str()).collect();
+            assert_eq!(other, ["p-2"]);
+        });
     }
 }

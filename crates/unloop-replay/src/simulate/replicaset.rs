@@ -71,21 +71,17 @@ fn template_hash(template: &Value) -> String {
 /// The Deployment's ReplicaSets, oldest revision first.
 fn owned(r: &Replay, d: &Value) -> Vec<Value> {
     let uid = meta::uid(d);
+    let ns = meta::namespace(d);
+    let storage = replicasets();
+    // From the store's owner index (in key order, as a scan of the namespace
+    // gave), rather than reading every ReplicaSet of the namespace.
     let mut out: Vec<Value> = r.store.read(|v| {
-        let mut out = Vec::new();
-        v.scan(
-            &replicasets(),
-            Some(meta::namespace(d)),
-            None,
-            None,
-            |_, rs| {
-                if controller_uid(rs) == Some(uid) {
-                    out.push((**rs).clone());
-                }
-                true
-            },
-        );
-        out
+        v.dependents(uid)
+            .filter(|(s, (rs_ns, _))| *s == storage && rs_ns == ns)
+            .filter_map(|(s, (rs_ns, name))| v.get(s, rs_ns, name))
+            .filter(|rs| controller_uid(rs) == Some(uid))
+            .map(|rs| (**rs).clone())
+            .collect()
     });
     out.sort_by_key(|rs| {
         (
