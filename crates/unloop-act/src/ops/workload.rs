@@ -145,21 +145,25 @@ pub async fn patch(
             "the server accepts the patch of {label}"
         ))));
     }
-    let mut sent = body.clone();
-    if let Value::Object(o) = &mut sent {
-        // Computed from this read: a change in between is a 409, not an overwrite.
-        o.insert(
-            "metadata".into(),
-            json!({"resourceVersion": current["metadata"]["resourceVersion"]}),
-        );
-    }
-    match api.patch(&path, PatchKind::Strategic, &sent).await {
-        Ok(_) => {}
-        Err(CallError::Rejected { code: 409, .. }) => {
-            return Err(ActError::Conflict(label, 1));
+    // Sent with the resourceVersion it was checked against: a change in
+    // between is a 409 and a fresh read, not an overwrite.
+    let (path_ref, label_ref, body_ref) = (&path, &label, &body);
+    retry_on_conflict(label_ref, || async move {
+        let now = api.need(path_ref, label_ref).await?;
+        let mut sent = body_ref.clone();
+        if let Value::Object(o) = &mut sent {
+            o.insert(
+                "metadata".into(),
+                json!({"resourceVersion": now["metadata"]["resourceVersion"]}),
+            );
         }
-        Err(e) => return Err(ActError::call(format!("PATCH {path}"), e)),
-    }
+        match api.patch(path_ref, PatchKind::Strategic, &sent).await {
+            Ok(_) => Ok(Attempt::Done(())),
+            Err(CallError::Rejected { code: 409, .. }) => Ok(Attempt::Conflict),
+            Err(e) => Err(ActError::call(format!("PATCH {path_ref}"), e)),
+        }
+    })
+    .await?;
     // Verify: the same patch now changes nothing.
     let again = api
         .patch_preview(&path, PatchKind::Strategic, &body)
@@ -192,21 +196,25 @@ pub async fn restart(
     let label = format!("{kind}/{namespace}/{name}");
     let mut report = StepReport::new(Outcome::Manual);
     report.objects.push(label.clone());
-    let current = api.need(&path, &label).await?;
     let at = jiff::Timestamp::now()
         .round(jiff::Unit::Second)
         .unwrap_or_else(|_| jiff::Timestamp::now());
-    let body = json!({
-        "metadata": {"resourceVersion": current["metadata"]["resourceVersion"]},
-        "spec": {"template": {"metadata": {"annotations": {
-            "kubectl.kubernetes.io/restartedAt": at.to_string(),
-        }}}},
-    });
-    let after = match api.patch(&path, PatchKind::Strategic, &body).await {
-        Ok(a) => a,
-        Err(CallError::Rejected { code: 409, .. }) => return Err(ActError::Conflict(label, 1)),
-        Err(e) => return Err(ActError::call(format!("PATCH {path}"), e)),
-    };
+    let (path_ref, label_ref) = (&path, &label);
+    let (current, after) = retry_on_conflict(label_ref, || async move {
+        let current = api.need(path_ref, label_ref).await?;
+        let body = json!({
+            "metadata": {"resourceVersion": current["metadata"]["resourceVersion"]},
+            "spec": {"template": {"metadata": {"annotations": {
+                "kubectl.kubernetes.io/restartedAt": at.to_string(),
+            }}}},
+        });
+        match api.patch(path_ref, PatchKind::Strategic, &body).await {
+            Ok(after) => Ok(Attempt::Done((current, after))),
+            Err(CallError::Rejected { code: 409, .. }) => Ok(Attempt::Conflict),
+            Err(e) => Err(ActError::call(format!("PATCH {path_ref}"), e)),
+        }
+    })
+    .await?;
     report.line(format!(
         "PATCH {path}{} (strategic merge) spec.template.metadata.annotations[kubectl.kubernetes.io/restartedAt]={at}",
         if api.applies() { "" } else { "?dryRun=All" }
