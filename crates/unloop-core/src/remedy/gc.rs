@@ -358,6 +358,29 @@ pub fn plan(
     config: &GcConfig,
     now: Timestamp,
 ) -> GcPlan {
+    plan_with(revisions, objects, config, now, true)
+}
+
+/// [`plan`] without the per-Revision decisions (`ConfigurationGc::decisions`
+/// left empty; counts, totals and traps as in [`plan`]): what a diagnosis
+/// needs, in memory that grows with the Configurations, not the Revisions
+/// (100k Revisions would otherwise cost hundreds of MB per dry run).
+pub fn plan_totals(
+    revisions: &[Revision],
+    objects: &[GenericObject],
+    config: &GcConfig,
+    now: Timestamp,
+) -> GcPlan {
+    plan_with(revisions, objects, config, now, false)
+}
+
+fn plan_with(
+    revisions: &[Revision],
+    objects: &[GenericObject],
+    config: &GcConfig,
+    now: Timestamp,
+    decisions: bool,
+) -> GcPlan {
     let mut groups: BTreeMap<(String, String), Vec<&Revision>> = BTreeMap::new();
     let mut unlabelled = Vec::new();
     for r in revisions {
@@ -393,7 +416,11 @@ pub fn plan(
                 ),
                 None => (presume_latest_ready(&revs), LatestReadyFrom::Presumed),
             };
-            plan_configuration(&ns, &name, revs, latest, from, config, now)
+            let mut c = plan_configuration(&ns, &name, revs, latest, from, config, now);
+            if !decisions {
+                c.decisions = Vec::new();
+            }
+            c
         })
         .collect();
     let mut totals = GcTotals {
@@ -919,7 +946,8 @@ pub fn recommend(
     current: &GcConfig,
     now: Timestamp,
 ) -> GcRecommendation {
-    let before = plan(revisions, objects, current, now);
+    // Only totals and per-Configuration counts are read from either plan.
+    let before = plan_totals(revisions, objects, current, now);
     let max = match current.max_non_active_revisions {
         MaxRevisions::Limit(m) if m <= RECOMMENDED_MAX => m,
         _ => RECOMMENDED_MAX,
@@ -944,7 +972,7 @@ pub fn recommend(
         .ignored
         .retain(|i| !(i.place == IgnoredWhere::Example && (i.key == KEY_MIN || i.key == KEY_MAX)));
     config.warnings.clear();
-    let after = plan(revisions, objects, &config, now);
+    let after = plan_totals(revisions, objects, &config, now);
     let t = &after.totals;
     let mut rationale = vec![
         format!("min-non-active-revisions {min} keeps {min} rollback targets per Configuration"),

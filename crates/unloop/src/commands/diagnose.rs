@@ -61,8 +61,10 @@ pub fn gather(
             bail!("one target at a time (got {})", targets.join(", "));
         }
         let target = targets.first().map(|t| Target::parse(t)).transpose()?;
-        let c = super::live::collect(live, target, quiet)?;
-        return Ok((c.evidence.clone(), Some(c)));
+        let mut c = super::live::collect(live, target, quiet)?;
+        // Moved, not cloned: a second copy of a large cluster's evidence
+        // would be the largest thing this command holds.
+        return Ok((std::mem::take(&mut c.evidence), Some(c)));
     }
     if !targets.is_empty() {
         bail!(

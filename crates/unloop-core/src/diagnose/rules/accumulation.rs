@@ -292,8 +292,9 @@ fn gc_view(ev: &Evidence, now: Timestamp) -> GcView {
         Some(Err(e)) => (GcConfig::default(), Some(e.to_string())),
         None => (GcConfig::default(), None),
     };
-    let current = gc::plan(&ev.revisions, &ev.objects, &config, now);
-    let default = gc::plan(&ev.revisions, &ev.objects, &GcConfig::default(), now);
+    // Totals, traps and per-Configuration counts are all the rule reads.
+    let current = gc::plan_totals(&ev.revisions, &ev.objects, &config, now);
+    let default = gc::plan_totals(&ev.revisions, &ev.objects, &GcConfig::default(), now);
     let recommended = gc::recommend(&ev.revisions, &ev.objects, &config, now);
     GcView {
         source: cm.map(|c| c.source.clone()),

@@ -690,3 +690,25 @@ fn bundled_example_matches_its_documented_gc_outcome() {
             .all(|d| d.action == GcAction::Keep)
     );
 }
+
+#[test]
+fn totals_only_plans_count_what_full_plans_decide() {
+    let (mut revs, mut objs) = series(40, 400, 300);
+    revs.extend(stuck_behind_route(6));
+    objs.push(route("app", "False", Some("IngressNotConfigured")));
+    for config in [GcConfig::default(), cfg(&[(KEY_MIN, "2"), (KEY_MAX, "5")])] {
+        let full = plan(&revs, &objs, &config, now());
+        let lean = plan_totals(&revs, &objs, &config, now());
+        assert!(full.decisions().count() > 0);
+        assert_eq!(lean.decisions().count(), 0);
+        assert_eq!(lean.totals, full.totals);
+        assert_eq!(lean.traps, full.traps);
+        let remaining = |p: &GcPlan| {
+            p.configurations
+                .iter()
+                .map(ConfigurationGc::remaining_non_active)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(remaining(&lean), remaining(&full));
+    }
+}
