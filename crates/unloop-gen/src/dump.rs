@@ -10,6 +10,8 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+pub mod cluster;
+
 use crate::json::Json;
 use crate::logs::{self, LogCtx, Style};
 use crate::rng::Rng;

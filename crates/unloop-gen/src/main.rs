@@ -2,11 +2,13 @@
 //!
 //!   unloop-gen dump --out DIR --size 1GiB [--seed N]
 //!   unloop-gen revisions --count N --out FILE [--seed N]
+//!   unloop-gen cluster --out DIR --pods N --events N --revisions N [--troubled N] [--seed N]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use unloop_gen::dump::cluster::{ClusterOptions, cluster};
 use unloop_gen::dump::{DumpOptions, dump, parse_size};
 use unloop_gen::revisions::revisions;
 
@@ -15,7 +17,10 @@ const USAGE: &str = "usage:
       write a `kubectl cluster-info dump --output-directory` tree of about SIZE bytes
       (SIZE like 1GiB, 500MiB, 20MB, 4096)
   unloop-gen revisions --count N --out FILE [--seed N]
-      write `kubectl get revisions.serving.knative.dev -A -o json` with N Revisions";
+      write `kubectl get revisions.serving.knative.dev -A -o json` with N Revisions
+  unloop-gen cluster --out DIR --pods N --events N --revisions N [--troubled N] [--seed N]
+      write a cluster for `unloop replay`: exactly N Pods and N Events over namespaces of
+      Deployments, N Knative Revisions, and --troubled crash-looping pods (default 5)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -116,6 +121,53 @@ fn run(args: &[String]) -> Result<(), String> {
                 st.no_gc,
                 st.bytes as f64 / 1e6,
                 secs
+            );
+            Ok(())
+        }
+        "cluster" => {
+            check_flags(
+                rest,
+                &[
+                    "--out",
+                    "--pods",
+                    "--events",
+                    "--revisions",
+                    "--troubled",
+                    "--seed",
+                ],
+            )?;
+            let out = PathBuf::from(flag(rest, "--out")?.ok_or("cluster needs --out DIR")?);
+            let number = |name: &str, default: Option<u64>| -> Result<u64, String> {
+                match flag(rest, name)? {
+                    Some(v) => v
+                        .replace('_', "")
+                        .parse()
+                        .map_err(|_| format!("bad {name} {v:?}")),
+                    None => default.ok_or_else(|| format!("cluster needs {name} N")),
+                }
+            };
+            let opts = ClusterOptions {
+                out: out.clone(),
+                pods: number("--pods", None)?,
+                events: number("--events", None)?,
+                revisions: number("--revisions", Some(0))?,
+                troubled: number("--troubled", Some(5))?,
+                seed,
+            };
+            let t0 = Instant::now();
+            let st = cluster(&opts).map_err(|e| format!("{}: {e}", out.display()))?;
+            eprintln!(
+                "wrote {} ({} files, {:.1} MB): {} namespaces, {} nodes, {} pods ({} crash-looping), {} events, {} Revisions in {:.2}s",
+                out.display(),
+                st.files,
+                st.bytes as f64 / 1e6,
+                st.namespaces,
+                st.nodes,
+                st.pods,
+                st.troubled,
+                st.events,
+                st.revisions,
+                t0.elapsed().as_secs_f64()
             );
             Ok(())
         }

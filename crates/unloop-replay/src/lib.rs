@@ -14,6 +14,7 @@
 //! and [`server::router`] is a plain `tower` service that fault-injection
 //! layers can wrap.
 
+pub mod access;
 pub mod app;
 pub mod clock;
 pub mod discovery;

@@ -415,6 +415,10 @@ pub struct ReplayArgs {
     /// `latency=50ms..200ms,get:500=0.1,list:429=0.2,patch:503=0.05,watch-close=30s,log-rate=4KiB/s,seed=7`
     #[arg(long, value_name = "SPEC", value_parser = parse_faults)]
     pub faults: Option<unloop_replay::faults::FaultSpec>,
+    /// Append one line per request to FILE: method, path and query, status,
+    /// and body bytes sent (to measure clients side by side).
+    #[arg(long, value_name = "FILE")]
+    pub access_log: Option<PathBuf>,
 }
 
 fn parse_faults(s: &str) -> Result<unloop_replay::faults::FaultSpec, String> {

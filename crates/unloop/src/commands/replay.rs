@@ -67,6 +67,15 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
             let faults = Arc::new(unloop_replay::faults::Faults::new(spec.clone()));
             router = unloop_replay::faults::layer(router, faults);
         }
+        if let Some(path) = &args.access_log {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("opening the access log {}", path.display()))?;
+            let log = Arc::new(unloop_replay::access::AccessLog::new(Box::new(file)));
+            router = unloop_replay::access::layer(router, log);
+        }
         println!("Press Ctrl-C to stop.");
         unloop_replay::serve_router(router, listener, shutdown).await?;
         Ok::<_, anyhow::Error>(())
