@@ -256,14 +256,18 @@ pub async fn delete_direct(
         };
         if i < 3 || !api.applies() && i < 5 {
             report.line(format!(
-                "DELETE {path}{} (preconditions.uid {}): {result}",
+                "DELETE {path}{} (preconditions.uid {}): {}",
                 if api.applies() { "" } else { "?dryRun=All" },
-                r.uid
+                r.uid,
+                if api.applies() { result } else { "accepted" }
             ));
         }
         if api.applies() {
             log.record(&l, Some(&r.uid), result)?;
             report.objects.push(l);
+        }
+        if !api.applies() {
+            continue;
         }
         // Rate limit, with a breath between batches for the API server and etcd.
         let due = pause.mul_f64((i + 1) as f64);

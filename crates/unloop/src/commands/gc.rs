@@ -181,7 +181,7 @@ pub fn apply(args: &GcApplyArgs) -> anyhow::Result<ExitCode> {
                 CauseId::ObjectAccumulation,
                 format!(
                     "Delete {} old Revision(s) directly, as Knative's GC would",
-                    revisions.len()
+                    gc::thousands(revisions.len() as u64)
                 ),
                 "Knative's own GC cannot run (--direct)",
                 Action::DeleteRevisions { revisions },
