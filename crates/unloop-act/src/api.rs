@@ -67,7 +67,8 @@ pub enum Evicted {
     Accepted,
     /// The pod is already gone.
     Gone,
-    /// A PodDisruptionBudget refuses for now (429 after the pacer's retries).
+    /// A PodDisruptionBudget refuses for now (429, not retried here: the
+    /// drain retries within its timeout).
     Blocked(String),
 }
 
@@ -82,21 +83,22 @@ pub struct Api {
 impl Api {
     /// An API for `client`; writes are server-side dry runs unless `apply`.
     pub fn new(client: Client, apply: bool) -> Api {
-        let limits = Limits {
-            // Remediation waits (drains, stable windows) are bounded by each
-            // operation's own timeout, not by one deadline for everything.
-            timeout: Duration::from_secs(7 * 86_400),
-            concurrency: 4,
-            qps: 10.0,
-            burst: 20,
-            max_retries: 6,
-            ..Limits::default()
-        };
         Api {
             client,
-            pacer: Pacer::new(&limits),
+            pacer: Pacer::new(&limits(10.0, 20)),
             apply,
             writes: AtomicU64::new(0),
+        }
+    }
+
+    /// The same API paced at `qps` requests per second with bursts of
+    /// `burst` (the default, 10 and 20, suits a busy production API
+    /// server). Bulk work asked to go faster, as direct Revision deletion
+    /// at `--rate N`, needs at least that: the pacer caps every request.
+    pub fn with_pace(self, qps: f64, burst: u32) -> Api {
+        Api {
+            pacer: Pacer::new(&limits(qps, burst)),
+            ..self
         }
     }
 
@@ -242,6 +244,7 @@ impl Api {
         let bytes = serde_json::to_vec(body).unwrap_or_default();
         self.pacer
             .call(|| {
+                self.writes.fetch_add(1, Ordering::Relaxed);
                 self.client.request::<Value>(with_body(
                     http::Method::PATCH,
                     &uri,
@@ -307,23 +310,60 @@ impl Api {
         let bytes = serde_json::to_vec(&body).unwrap_or_default();
         let r = self
             .pacer
-            .call(|| {
+            .call(|| async {
                 self.writes.fetch_add(1, Ordering::Relaxed);
-                self.client.request::<Value>(with_body(
-                    http::Method::POST,
-                    &uri,
-                    "application/json",
-                    &bytes,
-                ))
+                let r = self
+                    .client
+                    .request::<Value>(with_body(
+                        http::Method::POST,
+                        &uri,
+                        "application/json",
+                        &bytes,
+                    ))
+                    .await;
+                match r {
+                    // A budget's refusal goes straight back: the drain
+                    // retries on its own schedule and within its own
+                    // timeout (the pacer's back-off would spend up to 11 s
+                    // per pod before the drain could look at the clock).
+                    Err(kube::Error::Api(s)) if s.code == 429 => Ok(Err(refusal(&s))),
+                    r => r.map(Ok),
+                }
             })
             .await;
         match r {
-            Ok(_) => Ok(Evicted::Accepted),
+            Ok(Ok(_)) => Ok(Evicted::Accepted),
+            Ok(Err(m)) => Ok(Evicted::Blocked(m)),
             // Gone, or replaced by a pod of the same name (UID precondition).
             Err(CallError::NotFound | CallError::Rejected { code: 409, .. }) => Ok(Evicted::Gone),
             Err(CallError::Throttled(m)) => Ok(Evicted::Blocked(m)),
             Err(e) => Err(ActError::call(format!("POST {path}"), e)),
         }
+    }
+}
+
+/// Why an eviction was refused: the message and its causes (the budget
+/// and its numbers).
+fn refusal(s: &kube::core::Status) -> String {
+    let mut m = format!("429: {}", s.message);
+    for c in s.details.iter().flat_map(|d| &d.causes) {
+        if !c.message.is_empty() {
+            m.push_str(&format!(" ({})", c.message));
+        }
+    }
+    m
+}
+
+fn limits(qps: f64, burst: u32) -> Limits {
+    Limits {
+        // Remediation waits (drains, stable windows) are bounded by each
+        // operation's own timeout, not by one deadline for everything.
+        timeout: Duration::from_secs(7 * 86_400),
+        concurrency: 4,
+        qps,
+        burst,
+        max_retries: 6,
+        ..Limits::default()
     }
 }
 
