@@ -7,6 +7,15 @@
 //! one. What must not be served is removed as it is read: a Secret's values
 //! (see `unloop_core::evidence::objects::strip_secret`), and secrets in
 //! ConfigMap values and logs, masked as the evidence reader masks them.
+//!
+//! A log whose pod is not among the objects (a pasted `kubectl logs` output,
+//! a `<pod>.log` file without its pod) is served under a minimal Pod made for
+//! it, so that clients can find it as they would in a cluster: named by the
+//! log (else by its file's folder), in the log's namespace (else `default`),
+//! one container in CrashLoopBackOff after one restart (the premise of a
+//! pasted crash-loop log; no exit code, signal or message is claimed, which
+//! the inputs do not show), and the annotation [`SYNTHESIZED`] saying where
+//! it came from.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -39,8 +48,16 @@ pub struct Snapshot {
     pub kubernetes_version: Option<String>,
 }
 
+/// The annotation on a Pod made for a log whose pod the inputs lack.
+pub const SYNTHESIZED: &str = "unloop.dev/synthesized-for-log";
+
 /// Collects objects and logs as the walker finds them.
 struct Loader {
+    /// Pods read: (namespace, name).
+    pods: BTreeSet<(String, String)>,
+    /// Pods logs name: (namespace if the log says, name) → (containers, the
+    /// first log's source).
+    log_pods: BTreeMap<(Option<String>, String), (BTreeSet<String>, String)>,
     resources: Resources,
     objects: Vec<(crate::resources::StorageKey, Value)>,
     logs: Logs,
@@ -129,6 +146,12 @@ impl RawVisitor for Loader {
         if kind == "ConfigMap" && res.group.is_empty() {
             scrub_config_map(&mut obj);
         }
+        if kind == "Pod" && res.group.is_empty() {
+            self.pods.insert((
+                meta::namespace(&obj).to_owned(),
+                meta::name(&obj).to_owned(),
+            ));
+        }
         self.note_time(&obj);
         self.objects.push((res.storage(), obj));
     }
@@ -142,11 +165,18 @@ impl RawVisitor for Loader {
             text,
             source,
         } = log;
-        let Some(pod) = pod else {
+        let Some(pod) = pod.or_else(|| pod_name_for(&source)) else {
             self.notes
                 .push(format!("{source}: a log that names no pod, not served"));
             return;
         };
+        let entry = self
+            .log_pods
+            .entry((namespace.clone(), pod.clone()))
+            .or_insert_with(|| (BTreeSet::new(), source.to_string()));
+        entry
+            .0
+            .insert(container.clone().unwrap_or_else(|| pod.clone()));
         let text = redact::redact(&text).into_owned();
         self.logs.add(
             namespace,
@@ -162,6 +192,55 @@ impl RawVisitor for Loader {
             self.notes.push(format!("{source}: {message}"));
         }
     }
+}
+
+/// A pod name for a log that names none: its file's folder (a case folder
+/// holding `logs.txt`), else the file's stem, as a DNS label.
+fn pod_name_for(source: &Source) -> Option<String> {
+    let path = std::path::Path::new(&*source.origin);
+    let generic = |s: &str| matches!(s, "logs" | "log" | "output" | "current" | "paste" | "");
+    let stem = path.file_stem()?.to_string_lossy().to_ascii_lowercase();
+    let base = if generic(&stem) {
+        path.parent()?
+            .file_name()?
+            .to_string_lossy()
+            .to_ascii_lowercase()
+    } else {
+        stem
+    };
+    let mut name: String = base
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    name.truncate(63);
+    let name = name.trim_matches('-').to_owned();
+    (!name.is_empty()).then_some(name)
+}
+
+/// A minimal Pod for a log whose pod the inputs lack (see the module docs).
+fn synthesized_pod(ns: &str, name: &str, containers: &BTreeSet<String>, source: &str) -> Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": name,
+            "namespace": ns,
+            "uid": ids::uid_for(&format!("pods/{ns}/{name}")),
+            "annotations": {SYNTHESIZED: source},
+        },
+        "spec": {
+            "containers": containers.iter().map(|c| json!({"name": c})).collect::<Vec<_>>(),
+        },
+        "status": {
+            "phase": "Running",
+            "containerStatuses": containers.iter().map(|c| json!({
+                "name": c,
+                "ready": false,
+                "restartCount": 1,
+                "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+            })).collect::<Vec<_>>(),
+        },
+    })
 }
 
 /// `v1.26.12-gke.1111000` → (1, 26, 12) for comparing.
@@ -203,6 +282,8 @@ fn scrub_config_map(obj: &mut Value) {
 /// Reads every path into a snapshot whose store keeps `history` changes.
 pub fn load_paths(paths: &[PathBuf], history: usize) -> Snapshot {
     let mut loader = Loader {
+        pods: BTreeSet::new(),
+        log_pods: BTreeMap::new(),
         resources: Resources::builtin(),
         objects: Vec::new(),
         logs: Logs::default(),
@@ -213,6 +294,23 @@ pub fn load_paths(paths: &[PathBuf], history: usize) -> Snapshot {
         kubelet: None,
     };
     read_raw_paths(paths, &mut loader);
+    let pods_storage = crate::resources::StorageKey::new("", "pods");
+    for ((ns, name), (containers, source)) in std::mem::take(&mut loader.log_pods) {
+        // A log that does not say its namespace belongs to any pod of its name.
+        let found = match &ns {
+            Some(ns) => loader.pods.contains(&(ns.clone(), name.clone())),
+            None => loader.pods.iter().any(|(_, n)| *n == name),
+        };
+        let ns = ns.unwrap_or_else(|| "default".into());
+        if !found {
+            loader.notes.push(format!(
+                "{source}: served under a Pod {ns}/{name} made for it"
+            ));
+            loader.namespaces_used.entry(ns.clone()).or_insert(None);
+            let pod = synthesized_pod(&ns, &name, &containers, &source);
+            loader.objects.push((pods_storage.clone(), pod));
+        }
+    }
     loader
         .namespaces_used
         .entry("default".into())
@@ -303,5 +401,65 @@ mod tests {
         assert_eq!(cm["data"]["password"], redact::MASK);
         assert_eq!(cm["data"]["plain"], "x");
         assert!(!cm["data"]["url"].as_str().unwrap().contains("p4ss"));
+    }
+}
+
+#[cfg(test)]
+mod synthesized {
+    use super::*;
+    use crate::resources::StorageKey;
+
+    #[test]
+    fn a_log_without_its_pod_is_served_under_a_pod_made_for_it() {
+        let dir = std::env::temp_dir().join(format!("unloop-load-synth-{}", std::process::id()));
+        let case = dir.join("20-metrics-server-readonly-rootfs");
+        std::fs::create_dir_all(&case).unwrap();
+        std::fs::write(
+            case.join("logs.txt"),
+            "E0101 00:00:00.000000       1 main.go:1] open /tmp/x: read-only file system\n",
+        )
+        .unwrap();
+        let s = load_paths(std::slice::from_ref(&dir), 10);
+        std::fs::remove_dir_all(&dir).ok();
+        let pods = StorageKey::new("", "pods");
+        let pod = s
+            .store
+            .get(&pods, "default", "20-metrics-server-readonly-rootfs")
+            .expect("a pod made for the log");
+        assert!(
+            pod["metadata"]["annotations"][SYNTHESIZED]
+                .as_str()
+                .unwrap()
+                .contains("logs.txt")
+        );
+        assert_eq!(pod["status"]["containerStatuses"][0]["ready"], false);
+        assert_eq!(
+            pod["status"]["containerStatuses"][0]["state"]["waiting"]["reason"],
+            "CrashLoopBackOff"
+        );
+        let log = s
+            .logs
+            .find(
+                "default",
+                "20-metrics-server-readonly-rootfs",
+                "20-metrics-server-readonly-rootfs",
+                false,
+                true,
+            )
+            .expect("its log");
+        assert!(log.contains("read-only file system"));
+        assert!(s.notes.iter().any(|n| n.contains("made for it")));
+    }
+
+    #[test]
+    fn logs_of_pods_the_snapshot_holds_make_no_pod() {
+        let dir =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/net-istio-crashloop");
+        let s = load_paths(&[dir], 10);
+        assert!(
+            !s.notes.iter().any(|n| n.contains("made for it")),
+            "{:?}",
+            s.notes
+        );
     }
 }
