@@ -4,74 +4,13 @@
 //! the bad node with fewer Revisions and an audit log of every step, and a
 //! second run changes nothing.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+mod common;
 
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use common::{BAD_NODE, Served, get, incident, serve, text};
 use serde_json::Value;
-
-const BAD_NODE: &str = "gke-prod-pool-1-3f9c2a1b-x7kq";
-
-fn incident() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/net-istio-crashloop")
-}
-
-/// A served replay, killed on drop.
-struct Served {
-    child: Child,
-    addr: String,
-    kubeconfig: PathBuf,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(dir: &Path) -> Served {
-    let kubeconfig = dir.join("kubeconfig");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_unloop"))
-        .arg("replay")
-        .arg(incident())
-        .args(["--port", "0", "--simulate", "--tick", "200ms"])
-        .args(["--start-delay", "200ms", "--kubeconfig-out"])
-        .arg(&kubeconfig)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let addr = first
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("http://"))
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .to_owned();
-    // Keep reading: the server prints more, and a closed pipe would kill it.
-    std::thread::spawn(move || lines.for_each(drop));
-    Served {
-        child,
-        addr,
-        kubeconfig,
-    }
-}
-
-/// GET over HTTP/1.0 (no chunked bodies to undo), as JSON.
-fn get(addr: &str, path: &str) -> Value {
-    let mut s = TcpStream::connect(addr).unwrap();
-    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    let (head, body) = out.split_once("\r\n\r\n").unwrap();
-    assert!(
-        head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
-        "{head}"
-    );
-    serde_json::from_str(body).unwrap()
-}
 
 fn fix(s: &Served, extra: &[&str], audit: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_unloop"))
@@ -92,14 +31,6 @@ fn fix(s: &Served, extra: &[&str], audit: &Path) -> Output {
         .stdin(Stdio::null())
         .output()
         .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}\n--- stderr ---\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 const DEPLOYMENT: &str =

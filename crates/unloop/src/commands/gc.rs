@@ -125,6 +125,9 @@ pub fn apply(args: &GcApplyArgs) -> anyhow::Result<ExitCode> {
     let rt = act::runtime()?;
     rt.block_on(async {
         let (api, id) = act::api(&args.cluster, &args.apply).await?;
+        // The pacer must not cap --rate: deletes plus the odd read, with room.
+        let qps = (args.rate * 1.2).max(10.0);
+        let api = api.with_pace(qps, (qps * 2.0).ceil() as u32);
         let ns = &args.knative_namespace;
         let key = format!(
             "gc apply{}: {id}",
