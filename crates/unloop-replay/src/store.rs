@@ -12,8 +12,10 @@
 //!
 //! An owner index (owner UID → the objects whose `metadata.ownerReferences`
 //! name it) is kept with the tables, so a deletion's cascade finds dependents
-//! without reading every object; every change to a table goes through one
-//! function that keeps the two together.
+//! without reading every object, and a UID index (which UIDs some stored
+//! object has) lets it tell an owner that is still there from one that is
+//! gone; every change to a table goes through one function that keeps the
+//! three together.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::ops::Bound;
@@ -81,6 +83,15 @@ pub struct Preconditions {
     pub uid: Option<String>,
 }
 
+impl Preconditions {
+    /// Whether they hold for `current`, as a write of it would check them:
+    /// for a caller that must refuse before doing anything else (a
+    /// deletion's cascade) rather than at the final write.
+    pub fn check(&self, current: &Value) -> Result<(), StoreError> {
+        check(current, self)
+    }
+}
+
 /// Where an object is stored: its table and its key there. Ordered by table,
 /// then key, which is the order [`View::dependents`] gives.
 pub type ObjRef = (StorageKey, ObjKey);
@@ -94,6 +105,9 @@ struct Inner {
     /// current objects only: lists at older versions never ask for owners).
     /// No empty sets are kept.
     owners: HashMap<String, BTreeSet<ObjRef>>,
+    /// `metadata.uid` → how many stored objects have it (more than one only
+    /// in odd snapshots; an empty UID is not counted). No zero counts are kept.
+    uids: HashMap<String, usize>,
     history: VecDeque<Arc<Change>>,
     /// Every change after this resourceVersion is in `history`.
     floor: u64,
@@ -101,14 +115,29 @@ struct Inner {
 
 impl Inner {
     /// Stores `obj` under `key` (removes what is there when `None`) and moves
-    /// the owner index from the replaced object's owners to the new one's.
-    /// The only writer of `tables`, so the index cannot go stale.
+    /// the owner and UID indexes from the replaced object to the new one.
+    /// The only writer of `tables`, so the indexes cannot go stale.
     fn put(&mut self, storage: &StorageKey, key: ObjKey, obj: Option<Arc<Value>>) {
         let table = self.tables.entry(storage.clone()).or_default();
         let old = match &obj {
             Some(o) => table.insert(key.clone(), o.clone()),
             None => table.remove(&key),
         };
+        let old_uid = old.as_deref().map_or("", meta::uid);
+        let new_uid = obj.as_deref().map_or("", meta::uid);
+        if old_uid != new_uid {
+            if !old_uid.is_empty()
+                && let Some(n) = self.uids.get_mut(old_uid)
+            {
+                *n -= 1;
+                if *n == 0 {
+                    self.uids.remove(old_uid);
+                }
+            }
+            if !new_uid.is_empty() {
+                *self.uids.entry(new_uid.to_owned()).or_default() += 1;
+            }
+        }
         let old_owners: BTreeSet<&str> = old.as_deref().map(owner_set).unwrap_or_default();
         let new_owners: BTreeSet<&str> = obj.as_deref().map(owner_set).unwrap_or_default();
         if old_owners == new_owners {
@@ -513,6 +542,12 @@ impl View<'_> {
     pub fn dependents(&self, uid: &str) -> impl Iterator<Item = &ObjRef> {
         self.inner.owners.get(uid).into_iter().flatten()
     }
+
+    /// Whether some stored object has `metadata.uid` `uid` now: whether an
+    /// owner reference naming it points at something. From the UID index.
+    pub fn holds_uid(&self, uid: &str) -> bool {
+        self.inner.uids.contains_key(uid)
+    }
 }
 
 #[cfg(test)]
@@ -604,6 +639,18 @@ mod tests {
         out
     }
 
+    /// What the UID index should hold: every stored object read.
+    fn scanned_uids(inner: &Inner) -> HashMap<String, usize> {
+        let mut out: HashMap<String, usize> = HashMap::new();
+        for o in inner.tables.values().flat_map(BTreeMap::values) {
+            let uid = meta::uid(o);
+            if !uid.is_empty() {
+                *out.entry(uid.to_owned()).or_default() += 1;
+            }
+        }
+        out
+    }
+
     /// How an object names its owners, from generated numbers.
     #[derive(Debug, Clone)]
     enum Owners {
@@ -616,11 +663,15 @@ mod tests {
         Malformed,
     }
 
+    /// Table, key, UID (`owner-<n>`, so objects own each other; none when
+    /// `None`) and owners of an object to write.
+    type Write = (u8, u8, Option<u8>, Owners);
+
     #[derive(Debug, Clone)]
     enum Op {
-        Load(u8, u8, Owners),
-        Create(u8, u8, Owners),
-        Update(u8, u8, Owners),
+        Load(Write),
+        Create(Write),
+        Update(Write),
         Delete(u8, u8),
     }
 
@@ -632,11 +683,20 @@ mod tests {
         ]
     }
 
+    fn write() -> impl Strategy<Value = Write> {
+        (
+            0u8..2,
+            0u8..6,
+            prop::option::weighted(0.8, 0u8..4),
+            owners(),
+        )
+    }
+
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
-            (0u8..2, 0u8..6, owners()).prop_map(|(s, k, o)| Op::Load(s, k, o)),
-            (0u8..2, 0u8..6, owners()).prop_map(|(s, k, o)| Op::Create(s, k, o)),
-            (0u8..2, 0u8..6, owners()).prop_map(|(s, k, o)| Op::Update(s, k, o)),
+            write().prop_map(Op::Load),
+            write().prop_map(Op::Create),
+            write().prop_map(Op::Update),
             (0u8..2, 0u8..6).prop_map(|(s, k)| Op::Delete(s, k)),
         ]
     }
@@ -653,8 +713,22 @@ mod tests {
     fn owned(k: u8, owners: &Owners) -> Value {
         let mut o =
             json!({"metadata": {"namespace": format!("ns-{}", k % 2), "name": format!("o-{k}")}});
+        owned_by(&mut o, owners);
+        o
+    }
+
+    /// A generated write's object.
+    fn written((_, k, uid, owners): &Write) -> Value {
+        let mut o = owned(*k, owners);
+        if let Some(u) = uid {
+            meta::set_meta(&mut o, "uid", json!(format!("owner-{u}")));
+        }
+        o
+    }
+
+    fn owned_by(o: &mut Value, owners: &Owners) {
         let refs = match owners {
-            Owners::Absent => return o,
+            Owners::Absent => return,
             Owners::Malformed => json!("not a list"),
             Owners::Refs(uids) => uids
                 .iter()
@@ -664,8 +738,7 @@ mod tests {
                 })
                 .collect(),
         };
-        meta::set_meta(&mut o, "ownerReferences", refs);
-        o
+        meta::set_meta(o, "ownerReferences", refs);
     }
 
     fn key(k: u8) -> (String, String) {
@@ -675,9 +748,9 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
-        /// After any loads, creates, updates (changing owners) and deletes,
-        /// the owner index holds exactly what reading every object finds,
-        /// and `View::dependents` answers in table-then-key order.
+        /// After any loads, creates, updates (changing owners and UIDs) and
+        /// deletes, the owner and UID indexes hold exactly what reading every
+        /// object finds, and `View::dependents` answers in table-then-key order.
         #[test]
         fn owner_index_equals_a_full_scan(ops in prop::collection::vec(op(), 0..60)) {
             let s = Store::default();
@@ -685,9 +758,9 @@ mod tests {
             for op in &ops {
                 // Refused writes (exists, not found) must leave the index alone too.
                 match op {
-                    Op::Load(st, k, o) => s.load(&storage(*st), owned(*k, o)),
-                    Op::Create(st, k, o) => { let _ = s.create(&storage(*st), owned(*k, o)); }
-                    Op::Update(st, k, o) => { let _ = s.update(&storage(*st), owned(*k, o), &none); }
+                    Op::Load(w) => s.load(&storage(w.0), written(w)),
+                    Op::Create(w) => { let _ = s.create(&storage(w.0), written(w)); }
+                    Op::Update(w) => { let _ = s.update(&storage(w.0), written(w), &none); }
                     Op::Delete(st, k) => {
                         let (ns, name) = key(*k);
                         let _ = s.delete(&storage(*st), &ns, &name, &none);
@@ -695,10 +768,12 @@ mod tests {
                 }
                 let inner = s.read_inner();
                 prop_assert_eq!(&inner.owners, &scanned_owners(&inner));
+                prop_assert_eq!(&inner.uids, &scanned_uids(&inner));
             }
             s.read(|v| {
                 for u in 0..4 {
                     let uid = format!("owner-{u}");
+                    prop_assert_eq!(v.holds_uid(&uid), v.storages().any(|st| v.table(st).any(|(_, o)| meta::uid(o) == uid)));
                     let mut scanned = Vec::new();
                     let mut storages: Vec<&StorageKey> = v.storages().collect();
                     storages.sort();

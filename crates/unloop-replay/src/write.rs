@@ -2,6 +2,7 @@
 //! and finalizers), server-side dry run, and the checks the real server makes
 //! (names, namespaces, resourceVersion preconditions, status subresources).
 
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
@@ -13,7 +14,7 @@ use crate::ids;
 use crate::meta;
 use crate::request::Params;
 use crate::resources::{ResourceInfo, StorageKey};
-use crate::store::{Preconditions, StoreError};
+use crate::store::{ObjRef, Preconditions, StoreError, View};
 
 /// Parses a request body as a JSON object (YAML for `application/yaml`).
 /// Bodies the server cannot read (protobuf) are 415.
@@ -459,48 +460,182 @@ impl DeleteOptions {
     }
 }
 
-/// The objects that name `uid` among their owners, by table then key. Read
-/// from the store's owner index: a scan of every object per deletion made
-/// deleting many objects quadratic. Collected before any is touched, because
-/// the cascade changes the index as it goes.
-fn dependents(r: &Replay, uid: &str) -> Vec<(StorageKey, String, String)> {
-    r.store.read(|view| {
-        view.dependents(uid)
-            .map(|(s, (ns, name))| (s.clone(), ns.clone(), name.clone()))
-            .collect()
-    })
+/// What a deletion does to the objects around the one deleted (the root),
+/// decided on one consistent view of the store before anything is written, as
+/// Kubernetes' garbage collector would leave them once it is done:
+///
+/// - A dependent is deleted only when none of its owners remain: each is
+///   deleted in this cascade (the root, or a dependent deleted before it) or
+///   is not stored at all (the collector treats a missing owner as gone).
+///   One live owner keeps it.
+/// - A dependent that stays loses its references to the owners deleted here
+///   (what the collector patches out), and keeps every other reference.
+/// - Orphaning deletes nothing but the root; its dependents only lose their
+///   reference to it.
+///
+/// Each object is visited once, however the owner references loop (A owns B
+/// owns A), so the walk ends on any input; it keeps its own stacks rather
+/// than recursing, so a long chain cannot overflow the thread's stack.
+struct Cascade {
+    /// The dependents to delete (the root is not among them), in the
+    /// policy's order: owners before their dependents in the background,
+    /// dependents before their owners in the foreground.
+    doomed: Vec<(ObjRef, String)>,
+    /// Dependents that stay, each named once, in table-then-key order.
+    released: BTreeSet<ObjRef>,
+    /// The UIDs deleted: the root's and `doomed`'s.
+    gone: HashSet<String>,
 }
 
-/// Deletes an object's dependents (and theirs), or orphans them.
-fn cascade(r: &Replay, uid: &str, propagation: Propagation) {
-    for (storage, ns, name) in dependents(r, uid) {
-        let Some(obj) = r.store.get(&storage, &ns, &name) else {
-            continue;
-        };
-        match propagation {
-            Propagation::Orphan => {
-                let mut o = (*obj).clone();
-                if let Some(Value::Array(refs)) =
-                    meta::metadata_mut(&mut o).get_mut("ownerReferences")
-                {
-                    refs.retain(|x| x.get("uid").and_then(Value::as_str) != Some(uid));
-                }
-                let _ = r.store.update(&storage, o, &Preconditions::default());
+impl Cascade {
+    /// Works out what deleting the object at `root` (UID `root_uid`) with
+    /// `propagation` does to its dependents, from the store's owner and UID
+    /// indexes (no table is scanned).
+    fn plan(r: &Replay, root: ObjRef, root_uid: &str, propagation: Propagation) -> Cascade {
+        r.store.read(|view| {
+            let mut doomed: HashSet<&ObjRef> = HashSet::new();
+            let mut gone: HashSet<&str> = HashSet::new();
+            // Pre-order: the order objects join the cascade, and the
+            // background's deletion order (each joins only once all its owners
+            // are in, so owners come first).
+            let mut entered: Vec<(&ObjRef, &str)> = Vec::new();
+            if !root_uid.is_empty() {
+                gone.insert(root_uid);
             }
-            Propagation::Background | Propagation::Foreground => {
-                let dep_uid = meta::uid(&obj).to_owned();
-                if propagation == Propagation::Foreground {
-                    cascade(r, &dep_uid, propagation);
-                }
-                let _ = r
-                    .store
-                    .delete(&storage, &ns, &name, &Preconditions::default());
-                if propagation == Propagation::Background {
-                    cascade(r, &dep_uid, propagation);
+            if propagation != Propagation::Orphan {
+                // Depth first, each frame the rest of one joined owner's
+                // dependents. A dependent turned down because another owner was
+                // live is looked at again if that owner joins later (it is that
+                // owner's dependent too), so the walk finds every object whose
+                // owners are all gone, and no other.
+                let mut stack = vec![dependents(view, root_uid)];
+                while let Some(frame) = stack.last_mut() {
+                    let Some(dep) = frame.next() else {
+                        stack.pop();
+                        continue;
+                    };
+                    if *dep == root || doomed.contains(dep) {
+                        continue;
+                    }
+                    let Some(obj) = view.get(&dep.0, &dep.1.0, &dep.1.1) else {
+                        continue;
+                    };
+                    let orphaned = meta::owner_uids(obj)
+                        .all(|owner| gone.contains(owner) || !view.holds_uid(owner));
+                    if !orphaned {
+                        continue;
+                    }
+                    let uid = meta::uid(obj);
+                    doomed.insert(dep);
+                    entered.push((dep, uid));
+                    if !uid.is_empty() {
+                        gone.insert(uid);
+                    }
+                    stack.push(dependents(view, uid));
                 }
             }
+            // Every doomed object's (and the root's) dependents that stay.
+            let released: BTreeSet<ObjRef> = gone
+                .iter()
+                .flat_map(|uid| view.dependents(uid))
+                .filter(|dep| **dep != root && !doomed.contains(dep))
+                .cloned()
+                .collect();
+            let order = match propagation {
+                Propagation::Foreground => {
+                    foreground_order(view, &root, root_uid, &doomed, entered.len())
+                }
+                _ => entered,
+            };
+            Cascade {
+                doomed: order
+                    .into_iter()
+                    .map(|(at, uid)| (at.clone(), uid.to_owned()))
+                    .collect(),
+                released,
+                gone: gone.into_iter().map(str::to_owned).collect(),
+            }
+        })
+    }
+
+    /// Removes the references to deleted owners from the dependents that
+    /// stay (all the root's dependents, when orphaning).
+    fn release(&self, r: &Replay) {
+        for (storage, (ns, name)) in &self.released {
+            // Read again: the plan's view may be a few writes old.
+            let Some(obj) = r.store.get(storage, ns, name) else {
+                continue;
+            };
+            let mut o = (*obj).clone();
+            if let Some(Value::Array(refs)) = meta::metadata_mut(&mut o).get_mut("ownerReferences")
+            {
+                refs.retain(|x| {
+                    !x.get("uid")
+                        .and_then(Value::as_str)
+                        .is_some_and(|u| self.gone.contains(u))
+                });
+            }
+            // A dependent deleted meanwhile is nothing to release.
+            let _ = r.store.update(storage, o, &Preconditions::default());
         }
     }
+
+    /// Deletes the doomed dependents, in the plan's order.
+    fn delete_dependents(&self, r: &Replay) {
+        for ((storage, (ns, name)), uid) in &self.doomed {
+            // The UID precondition spares an object created under the same
+            // name since the plan; one already gone is simply skipped.
+            let pre = Preconditions {
+                resource_version: None,
+                uid: (!uid.is_empty()).then(|| uid.clone()),
+            };
+            let _ = r.store.delete(storage, ns, name, &pre);
+        }
+    }
+}
+
+/// Where the objects naming `uid` among their owners are, by table then key
+/// (the owner index; no table is read). None for an empty UID: an object
+/// without one owns nothing, however many references carry an empty UID.
+fn dependents<'v>(view: &'v View<'_>, uid: &'v str) -> impl Iterator<Item = &'v ObjRef> {
+    let n = if uid.is_empty() { 0 } else { usize::MAX };
+    view.dependents(uid).take(n)
+}
+
+/// The foreground's deletion order for `doomed` (`len` of them): post-order
+/// over the owner-to-dependent edges between doomed objects, from the root, so
+/// each goes after every doomed dependent it has (as `blockOwnerDeletion`
+/// makes a foreground owner wait). Where references loop, the loop is cut at
+/// the edge back to an object already on the way: something has to go first.
+fn foreground_order<'v>(
+    view: &'v View<'_>,
+    root: &ObjRef,
+    root_uid: &'v str,
+    doomed: &HashSet<&'v ObjRef>,
+    len: usize,
+) -> Vec<(&'v ObjRef, &'v str)> {
+    let mut out = Vec::with_capacity(len);
+    let mut seen: HashSet<&ObjRef> = HashSet::new();
+    // Frames: an object (none for the root, which the caller deletes) and the
+    // rest of its dependents.
+    let mut stack = vec![(None, dependents(view, root_uid))];
+    while let Some((at, frame)) = stack.last_mut() {
+        let Some(dep) = frame.next() else {
+            if let Some(done) = *at {
+                out.push(done);
+            }
+            stack.pop();
+            continue;
+        };
+        if dep == root || !doomed.contains(dep) || !seen.insert(dep) {
+            continue;
+        }
+        let uid = view
+            .get(&dep.0, &dep.1.0, &dep.1.1)
+            .map_or("", |o| meta::uid(o));
+        stack.push((Some((dep, uid)), dependents(view, uid)));
+    }
+    out
 }
 
 /// Everything in a namespace, for deleting it with its namespace.
@@ -552,9 +687,20 @@ pub fn delete(
             .map(|o| (*o).clone())
             .map_err(|e| store_error(res, name, e));
     }
-    let uid = meta::uid(&existing).to_owned();
-    if opts.propagation == Propagation::Foreground || opts.propagation == Propagation::Orphan {
-        cascade(r, &uid, opts.propagation);
+    // Checked before the cascade as well as by the final write: a refused
+    // deletion must not have deleted or orphaned anything first.
+    opts.preconditions
+        .check(&existing)
+        .map_err(|e| store_error(res, name, e))?;
+    let root = (storage.clone(), (ns.to_owned(), name.to_owned()));
+    let cascade = Cascade::plan(r, root, meta::uid(&existing), opts.propagation);
+    if opts.propagation != Propagation::Background {
+        // Orphans are released before their owner goes (the orphan finalizer's
+        // order); in the foreground, dependents go before their owner, and
+        // those that stay stop naming it first (which is what lets a real
+        // foreground owner go).
+        cascade.release(r);
+        cascade.delete_dependents(r);
     }
     if res.group.is_empty() && res.plural == "namespaces" {
         for (s, n) in namespace_contents(r, name) {
@@ -566,7 +712,9 @@ pub fn delete(
         .delete(&storage, ns, name, &opts.preconditions)
         .map_err(|e| store_error(res, name, e))?;
     if opts.propagation == Propagation::Background {
-        cascade(r, &uid, opts.propagation);
+        // The owner is gone at once; the collector deletes what it leaves.
+        cascade.delete_dependents(r);
+        cascade.release(r);
     }
     let mut out = (*deleted).clone();
     if let Some(Value::Object(m)) = marked.get("metadata") {
@@ -663,9 +811,9 @@ mod tests {
 
     /// Deleting the Deployment takes its ReplicaSets and their pods (a chain),
     /// in the order each policy deletes them: owners first in the background,
-    /// dependents first in the foreground; dependents with another owner go
-    /// too (no GC lag, no wait for the other owner). Orphaning keeps them, with
-    /// only the deleted owner's reference removed.
+    /// dependents first in the foreground (no GC lag). `p-2` stays: its other
+    /// owner, `other`, is not deleted; it only stops naming `rs-a`. Orphaning
+    /// keeps every dependent, with only the deleted owner's reference removed.
     #[test]
     fn deleting_an_owner_cascades_through_chains() {
         let deploy = chain()
@@ -673,14 +821,8 @@ mod tests {
             .get("apps", "v1", "deployments")
             .expect("deployments are served");
         let cases: [(Propagation, &[&str]); 3] = [
-            (
-                Propagation::Background,
-                &["d", "rs-a", "p-1", "p-2", "rs-b"],
-            ),
-            (
-                Propagation::Foreground,
-                &["p-1", "p-2", "rs-a", "rs-b", "d"],
-            ),
+            (Propagation::Background, &["d", "rs-a", "p-1", "rs-b"]),
+            (Propagation::Foreground, &["p-1", "rs-a", "rs-b", "d"]),
             (Propagation::Orphan, &["d"]),
         ];
         for (propagation, want) in cases {
@@ -693,6 +835,14 @@ mod tests {
             assert!(left(&cms, "other") && left(&cms, "cm-x"), "{propagation:?}");
             // Nothing names a deleted owner any more.
             r.store.read(|v| assert_eq!(v.dependents("d").count(), 0));
+            if propagation != Propagation::Orphan {
+                let p2 = r.store.get(&pods(), "default", "p-2").expect("kept");
+                assert_eq!(
+                    meta::owner_uids(&p2).collect::<Vec<_>>(),
+                    ["other"],
+                    "{propagation:?}"
+                );
+            }
             if propagation == Propagation::Orphan {
                 for rs in ["rs-a", "rs-b"] {
                     let o = r.store.get(&replicasets(), "default", rs).expect("kept");
@@ -723,5 +873,324 @@ mod tests {
             let other: Vec<&str> = v.dependents("other").map(|(_, k)| k.1.as_str()).collect();
             assert_eq!(other, ["p-2"]);
         });
+    }
+
+    /// Each object `(name, owners)` as a pod whose UID is its name.
+    fn graph(objects: &[(&str, &[&str])]) -> Replay {
+        let r = Replay::empty(Options::default());
+        for (name, owners) in objects {
+            r.store.load(&pods(), obj(name, name, owners));
+        }
+        r
+    }
+
+    fn pods_resource(r: &Replay) -> Arc<ResourceInfo> {
+        r.resources.get("", "v1", "pods").expect("pods are served")
+    }
+
+    /// The owners of every pod left, by name.
+    fn pods_left(r: &Replay) -> Vec<(String, Vec<String>)> {
+        r.store.read(|v| {
+            v.table(&pods())
+                .map(|(k, o)| {
+                    (
+                        k.1.clone(),
+                        meta::owner_uids(o).map(str::to_owned).collect(),
+                    )
+                })
+                .collect()
+        })
+    }
+
+    type Left<'a> = &'a [(&'a str, &'a [&'a str])];
+
+    /// Owner references that loop (an object owning itself, two owning each
+    /// other, three in a ring) are followed once each: every policy ends,
+    /// deleting the loop in the background and the foreground (the
+    /// foreground cuts it at the edge back to `a`, which goes last) and only
+    /// `a` when orphaning. A loop below the deleted object stays, as the real
+    /// collector leaves it: each member still has a live owner, the other.
+    #[test]
+    fn deleting_through_owner_loops_ends() {
+        type Case<'a> = (Left<'a>, Propagation, &'a [&'a str], Left<'a>);
+        let self_owned: Left = &[("a", &["a"])];
+        let two: Left = &[("a", &["b"]), ("b", &["a"])];
+        let three: Left = &[("a", &["c"]), ("b", &["a"]), ("c", &["b"])];
+        let below: Left = &[("a", &[]), ("x", &["a", "y"]), ("y", &["x"])];
+        let cases: &[Case] = &[
+            (self_owned, Propagation::Background, &["a"], &[]),
+            (self_owned, Propagation::Foreground, &["a"], &[]),
+            (self_owned, Propagation::Orphan, &["a"], &[]),
+            (two, Propagation::Background, &["a", "b"], &[]),
+            (two, Propagation::Foreground, &["b", "a"], &[]),
+            (two, Propagation::Orphan, &["a"], &[("b", &[])]),
+            (three, Propagation::Background, &["a", "b", "c"], &[]),
+            (three, Propagation::Foreground, &["c", "b", "a"], &[]),
+            (
+                three,
+                Propagation::Orphan,
+                &["a"],
+                &[("b", &[]), ("c", &["b"])],
+            ),
+            (
+                below,
+                Propagation::Background,
+                &["a"],
+                &[("x", &["y"]), ("y", &["x"])],
+            ),
+            (
+                below,
+                Propagation::Foreground,
+                &["a"],
+                &[("x", &["y"]), ("y", &["x"])],
+            ),
+            (
+                below,
+                Propagation::Orphan,
+                &["a"],
+                &[("x", &["y"]), ("y", &["x"])],
+            ),
+        ];
+        for (objects, propagation, deleted, left) in cases {
+            let r = graph(objects);
+            let since = r.store.resource_version();
+            let what = format!("{objects:?} {propagation:?}");
+            delete(&r, &pods_resource(&r), "default", "a", &opts(*propagation)).expect(&what);
+            assert_eq!(deleted_since(&r, since), *deleted, "{what}");
+            let want: Vec<(String, Vec<String>)> = left
+                .iter()
+                .map(|(n, o)| (n.to_string(), o.iter().map(|s| s.to_string()).collect()))
+                .collect();
+            assert_eq!(pods_left(&r), want, "{what}");
+        }
+    }
+
+    /// A chain far deeper than recursion would survive (each object owns the
+    /// next) goes whole with either cascading policy.
+    #[test]
+    fn deleting_a_deep_chain_does_not_recurse() {
+        const DEPTH: usize = 20_000;
+        for propagation in [Propagation::Background, Propagation::Foreground] {
+            let r = Replay::empty(Options::default());
+            r.store.load(&pods(), obj("c-0", "c-0", &[]));
+            for i in 1..DEPTH {
+                let owner = format!("c-{}", i - 1);
+                let name = format!("c-{i}");
+                r.store.load(&pods(), obj(&name, &name, &[&owner]));
+            }
+            delete(&r, &pods_resource(&r), "default", "c-0", &opts(propagation)).expect("deleted");
+            assert_eq!(r.store.read(|v| v.len(&pods())), 0, "{propagation:?}");
+        }
+    }
+
+    /// A pod owned by two ReplicaSets outlives the first one's deletion
+    /// (losing only its reference to it) under every policy, and goes with
+    /// the second unless that is orphaning too.
+    #[test]
+    fn a_dependent_with_another_owner_outlives_one_owner() {
+        let rs = chain()
+            .resources
+            .get("apps", "v1", "replicasets")
+            .expect("replicasets are served");
+        let policies = [
+            Propagation::Background,
+            Propagation::Foreground,
+            Propagation::Orphan,
+        ];
+        for first in policies {
+            for second in policies {
+                let what = format!("{first:?} then {second:?}");
+                let r = Replay::empty(Options::default());
+                r.store.load(&replicasets(), obj("rs-1", "rs-1", &[]));
+                r.store.load(&replicasets(), obj("rs-2", "rs-2", &[]));
+                r.store.load(&pods(), obj("p", "p", &["rs-1", "rs-2"]));
+                delete(&r, &rs, "default", "rs-1", &opts(first)).expect(&what);
+                let p = r.store.get(&pods(), "default", "p").expect(&what);
+                assert_eq!(meta::owner_uids(&p).collect::<Vec<_>>(), ["rs-2"], "{what}");
+                delete(&r, &rs, "default", "rs-2", &opts(second)).expect(&what);
+                let p = r.store.get(&pods(), "default", "p");
+                match second {
+                    Propagation::Orphan => {
+                        let p = p.expect(&what);
+                        assert_eq!(meta::owner_uids(&p).count(), 0, "{what}");
+                    }
+                    _ => assert!(p.is_none(), "{what}"),
+                }
+            }
+        }
+    }
+
+    /// A deletion refused for its preconditions changes nothing, dependents
+    /// included (the cascade used to run before the check).
+    #[test]
+    fn a_refused_deletion_cascades_nothing() {
+        let deploy = chain()
+            .resources
+            .get("apps", "v1", "deployments")
+            .expect("deployments are served");
+        for propagation in [Propagation::Foreground, Propagation::Orphan] {
+            let r = chain();
+            let since = r.store.resource_version();
+            let mut o = opts(propagation);
+            o.preconditions.uid = Some("not-d".into());
+            assert!(delete(&r, &deploy, "default", "d", &o).is_err());
+            assert_eq!(r.store.resource_version(), since, "{propagation:?}");
+        }
+    }
+
+    mod graphs {
+        use super::*;
+        use proptest::prelude::*;
+        use std::collections::BTreeMap;
+
+        /// Objects (pods or ReplicaSets by index) with owners by index; an
+        /// index past the last object is a reference to an owner never stored.
+        fn graphs() -> impl Strategy<Value = Vec<Vec<usize>>> {
+            (1usize..8)
+                .prop_flat_map(|n| prop::collection::vec(prop::collection::vec(0..n + 2, 0..4), n))
+        }
+
+        fn policy() -> impl Strategy<Value = Propagation> {
+            prop_oneof![
+                Just(Propagation::Background),
+                Just(Propagation::Foreground),
+                Just(Propagation::Orphan),
+            ]
+        }
+
+        fn at(i: usize) -> (StorageKey, String) {
+            let storage = if i.is_multiple_of(2) {
+                pods()
+            } else {
+                replicasets()
+            };
+            (storage, format!("o-{i}"))
+        }
+
+        /// Owner UIDs, in reference order.
+        fn owners_of(o: &Value) -> Vec<String> {
+            meta::owner_uids(o).map(str::to_owned).collect()
+        }
+
+        /// What the cascade must delete, from the definition: the smallest
+        /// set holding the root and every object whose owners (one at least
+        /// in the set) are all in it or never stored.
+        fn expected(owners: &[Vec<usize>], root: usize) -> BTreeSet<usize> {
+            let n = owners.len();
+            let mut set = BTreeSet::from([root]);
+            loop {
+                let before = set.len();
+                for (i, os) in owners.iter().enumerate() {
+                    let gone = |o: &usize| set.contains(o) || *o >= n;
+                    if !set.contains(&i)
+                        && os.iter().any(|o| set.contains(o))
+                        && os.iter().all(gone)
+                    {
+                        set.insert(i);
+                    }
+                }
+                if set.len() == before {
+                    return set;
+                }
+            }
+        }
+
+        /// Whether `to` can be reached from `from` through owner-to-dependent
+        /// edges between members of `within`.
+        fn reaches(
+            owners: &[Vec<usize>],
+            within: &BTreeSet<usize>,
+            from: usize,
+            to: usize,
+        ) -> bool {
+            let mut seen = BTreeSet::from([from]);
+            let mut todo = vec![from];
+            while let Some(x) = todo.pop() {
+                if x == to {
+                    return true;
+                }
+                for (d, os) in owners.iter().enumerate() {
+                    if within.contains(&d) && os.contains(&x) && seen.insert(d) {
+                        todo.push(d);
+                    }
+                }
+            }
+            false
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+            /// Any owner graph (loops, self-ownership, repeated and dangling
+            /// references), any root, any policy: the delete succeeds and
+            /// - deletes exactly what the definition says (the root alone when
+            ///   orphaning), each object once;
+            /// - leaves no object naming a deleted UID, and changes nothing
+            ///   else in anyone's references;
+            /// - leaves every object that lost an owner with a live one unless
+            ///   it was orphaned on purpose;
+            /// - deletes owners first in the background, and in the
+            ///   foreground each object before every deleted owner it does not
+            ///   (transitively) own back.
+            #[test]
+            fn cascades_end_and_leave_no_reference_to_the_deleted(
+                owners in graphs(),
+                root in any::<prop::sample::Index>(),
+                propagation in policy(),
+            ) {
+                let n = owners.len();
+                let root = root.index(n);
+                let uid = |i: usize| format!("o-{i}");
+                let r = Replay::empty(Options::default());
+                let mut before = BTreeMap::new();
+                for (i, os) in owners.iter().enumerate() {
+                    let refs: Vec<String> = os.iter().map(|o| uid(*o)).collect();
+                    let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+                    let (storage, name) = at(i);
+                    r.store.load(&storage, obj(&name, &uid(i), &refs));
+                    before.insert(i, refs.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+                }
+                let since = r.store.resource_version();
+                let (storage, name) = at(root);
+                let res = r.resources.get(&storage.group, "v1", &storage.resource).expect("served");
+                prop_assert!(delete(&r, &res, "default", &name, &opts(propagation)).is_ok());
+
+                let order: Vec<usize> = deleted_since(&r, since)
+                    .iter()
+                    .map(|k| k.trim_start_matches("o-").parse().expect("an o-<i> name"))
+                    .collect();
+                let deleted: BTreeSet<usize> = order.iter().copied().collect();
+                prop_assert_eq!(deleted.len(), order.len(), "each deleted once: {:?}", order);
+                let want = match propagation {
+                    Propagation::Orphan => BTreeSet::from([root]),
+                    _ => expected(&owners, root),
+                };
+                prop_assert_eq!(&deleted, &want);
+                let gone: BTreeSet<String> = deleted.iter().map(|i| uid(*i)).collect();
+                let live = |u: &String| !gone.contains(u) && (0..n).any(|i| uid(i) == *u);
+                for i in (0..n).filter(|i| !deleted.contains(i)) {
+                    let (storage, name) = at(i);
+                    let o = r.store.get(&storage, "default", &name).expect("left");
+                    let was = &before[&i];
+                    let kept: Vec<String> = was.iter().filter(|u| !gone.contains(*u)).cloned().collect();
+                    prop_assert_eq!(owners_of(&o), kept, "o-{}", i);
+                    if propagation != Propagation::Orphan && was.iter().any(|u| gone.contains(u)) {
+                        prop_assert!(was.iter().any(live), "o-{} lost an owner, has no live one", i);
+                    }
+                }
+                let pos = |i: usize| order.iter().position(|x| *x == i).expect("deleted");
+                for &x in deleted.iter().filter(|x| **x != root) {
+                    for &p in owners[x].iter().filter(|p| deleted.contains(p)) {
+                        match propagation {
+                            Propagation::Background => prop_assert!(pos(p) < pos(x), "{:?}", order),
+                            Propagation::Foreground if !reaches(&owners, &deleted, x, p) => {
+                                prop_assert!(pos(x) < pos(p), "{:?}", order)
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
     }
 }
