@@ -302,6 +302,38 @@ async fn pods_on_the_bad_node_keep_crash_looping_with_kubelet_events() {
     let term = cs.last_state.as_ref().unwrap().terminated.as_ref().unwrap();
     assert!(term.finished_at.as_ref().unwrap().0.as_second() >= 1_712_916_000);
     assert!(!ready(&p));
+    // Each simulated run lasts as long as the snapshot's last run did (the
+    // liveness probe's ~30 s), not a tick: run length is evidence.
+    let ran = |t: &k8s_openapi::api::core::v1::ContainerStateTerminated| {
+        t.finished_at.as_ref().unwrap().0.as_second() - t.started_at.as_ref().unwrap().0.as_second()
+    };
+    let snapshot_run = {
+        let snap: Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                common::incident().join("cluster-info/knative-serving/pods.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let pod = snap["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["metadata"]["name"] == crashing)
+            .unwrap()
+            .clone();
+        let t = &pod["status"]["containerStatuses"][0]["lastState"]["terminated"];
+        let at = |k: &str| {
+            t[k].as_str()
+                .unwrap()
+                .parse::<jiff::Timestamp>()
+                .unwrap()
+                .as_second()
+        };
+        at("finishedAt") - at("startedAt")
+    };
+    assert!(snapshot_run >= 10, "the snapshot's run: {snapshot_run} s");
+    assert_eq!(ran(term), snapshot_run);
 
     let events: Api<Event> = Api::namespaced(client.clone(), NS);
     let lp = ListParams::default().fields(&format!("involvedObject.name={crashing}"));

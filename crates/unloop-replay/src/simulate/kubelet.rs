@@ -263,6 +263,16 @@ fn crash(pod: &mut Value, r: &Replay, opts: &SimOptions) {
                 .unwrap_or(0)
                 + 1;
             let term = prev.and_then(|p| meta::at(p, &["lastState", "terminated"]));
+            // Each run lasts as long as the snapshot's last one did (a
+            // liveness kill ~30 s in stays ~30 s in), not as long as a tick:
+            // how long a container lives before it dies is evidence.
+            let started = term
+                .and_then(|t| {
+                    let at = |k: &str| meta::str_at(t, &[k])?.parse::<jiff::Timestamp>().ok();
+                    let ran = at("finishedAt")?.duration_since(at("startedAt")?);
+                    (ran.is_positive()).then(|| now.checked_sub(ran).ok()).flatten()
+                })
+                .map_or_else(|| started.clone(), format_time);
             let id = container_id();
             json!({
                 "name": cname, "image": c.get("image"), "imageID": c.get("image"),
