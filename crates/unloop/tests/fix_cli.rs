@@ -77,11 +77,8 @@ fn fix_applies_the_incident_plan_and_a_second_run_changes_nothing() {
     assert_eq!(unasked.status.code(), Some(2), "{}", text(&unasked));
     assert!(text(&unasked).contains("--yes"), "{}", text(&unasked));
 
-    let applied = fix(
-        &served,
-        &[incident().to_str().unwrap(), "--apply", "--yes"],
-        &audit,
-    );
+    // As on call: diagnose the live cluster and apply its plan.
+    let applied = fix(&served, &["-A", "--apply", "--yes"], &audit);
     let out = text(&applied);
     assert!(applied.status.success(), "{out}");
 
@@ -159,7 +156,8 @@ fn fix_applies_the_incident_plan_and_a_second_run_changes_nothing() {
     );
     assert!(records.iter().any(|r| r["kind"] == "complete"));
 
-    // Again, from the same files: every step is done; nothing is written.
+    // Again, from the files of the incident (the same plan): every step is
+    // done; nothing is written.
     let settled = specs(&addr);
     let again = fix(
         &served,
