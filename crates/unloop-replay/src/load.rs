@@ -200,6 +200,16 @@ fn pod_name_for(source: &Source) -> Option<String> {
     let path = std::path::Path::new(&*source.origin);
     let generic = |s: &str| matches!(s, "logs" | "log" | "output" | "current" | "paste" | "");
     let stem = path.file_stem()?.to_string_lossy().to_ascii_lowercase();
+    // Only a file named as a log (`*.log`, `logs.txt`, `controller-logs.txt`)
+    // stands for a pod: any other text (notes.txt) is not served as one.
+    let log_named = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("log"))
+        || generic(&stem)
+        || stem.contains("log");
+    if !log_named {
+        return None;
+    }
     let base = if generic(&stem) {
         path.parent()?
             .file_name()?
@@ -449,6 +459,23 @@ mod synthesized {
             .expect("its log");
         assert!(log.contains("read-only file system"));
         assert!(s.notes.iter().any(|n| n.contains("made for it")));
+    }
+
+    #[test]
+    fn text_not_named_as_a_log_makes_no_pod() {
+        let dir = std::env::temp_dir().join(format!("unloop-load-notes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("notes.txt"), "nothing to serve\n").unwrap();
+        std::fs::write(
+            dir.join("controller.log"),
+            "I0101 00:00:00.000000 1 main.go:1] up\n",
+        )
+        .unwrap();
+        let s = load_paths(std::slice::from_ref(&dir), 10);
+        std::fs::remove_dir_all(&dir).ok();
+        let pods = StorageKey::new("", "pods");
+        assert!(s.store.get(&pods, "default", "notes").is_none());
+        assert!(s.store.get(&pods, "default", "controller").is_some());
     }
 
     #[test]

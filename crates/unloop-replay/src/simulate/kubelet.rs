@@ -270,7 +270,9 @@ fn crash(pod: &mut Value, r: &Replay, opts: &SimOptions) {
                 .and_then(|t| {
                     let at = |k: &str| meta::str_at(t, &[k])?.parse::<jiff::Timestamp>().ok();
                     let ran = at("finishedAt")?.duration_since(at("startedAt")?);
-                    (ran.is_positive()).then(|| now.checked_sub(ran).ok()).flatten()
+                    (ran.is_positive())
+                        .then(|| now.checked_sub(ran).ok())
+                        .flatten()
                 })
                 .map_or_else(|| started.clone(), format_time);
             let id = container_id();
