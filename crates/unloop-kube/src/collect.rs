@@ -113,6 +113,13 @@ enum JobKind {
     },
     /// Metadata-only count of a watched resource, cluster-wide.
     Count(Counted),
+    /// Pods selected by a workload's labels, kept when `owner` (or, for a
+    /// ReplicaSet, another ReplicaSet of its Deployment) controls them.
+    Siblings {
+        path: String,
+        labels: String,
+        owner: ObjectRef,
+    },
     /// A full, cluster-wide list of a custom kind found by discovery (absent
     /// when not installed): Knative Routes and Configurations, whose status
     /// GC reasoning needs and which number one per Knative Service.
@@ -158,6 +165,7 @@ pub async fn collect_recording(
         gaps: Mutex::new(Vec::new()),
         recorder,
         bytes: AtomicU64::new(0),
+        healthy: Mutex::new(Vec::new()),
     };
     progress.step("listing pods");
     c.scope_pods(scope).await?;
@@ -183,7 +191,12 @@ pub async fn collect_recording(
     // The owner chain's second step needs the ReplicaSets read above.
     let jobs = c.deployment_jobs(&troubled);
     c.run(jobs, progress).await;
+    // The troubled pods' siblings: healthy pods of the same workloads, which
+    // the pod list kept only as sketches.
+    let jobs = c.sibling_jobs(&troubled);
+    c.run(jobs, progress).await;
     progress.done();
+    c.tally_healthy();
 
     let mut b = c.builder.into_inner().unwrap_or_else(|e| e.into_inner());
     let (objects, log_records) = b.take_stats();
@@ -222,6 +235,78 @@ struct Collector<'r> {
     recorder: Option<&'r dyn Recorder>,
     /// Body bytes of successful answers.
     bytes: AtomicU64,
+    /// Healthy pods of the scope list, not kept in full (see [`Sketch`]).
+    healthy: Mutex<Vec<Sketch>>,
+}
+
+/// What is kept of a healthy pod from the scope list: enough to count it
+/// on its node, so memory does not grow with the cluster.
+struct Sketch {
+    namespace: String,
+    name: String,
+    node: Option<String>,
+}
+
+/// Whether a listed pod may be troubled (then it is kept in full): any
+/// container restarted, not ready, waiting, or a phase other than Running or
+/// Succeeded. Liberal on purpose: the diagnosis' own test runs on what is kept.
+fn maybe_troubled(pod: &Value) -> bool {
+    let phase = pod["status"]["phase"].as_str();
+    if !matches!(phase, Some("Running" | "Succeeded")) {
+        return true;
+    }
+    let statuses = |key: &str| -> Vec<&Value> {
+        pod["status"][key]
+            .as_array()
+            .map(|a| a.iter().collect())
+            .unwrap_or_default()
+    };
+    let main = statuses("containerStatuses");
+    if phase == Some("Running") && main.is_empty() {
+        return true;
+    }
+    let bad = |c: &&Value, init: bool| {
+        c["restartCount"].as_u64().unwrap_or(0) > 0
+            || c["state"]["waiting"].is_object()
+            || c["lastState"]["terminated"].is_object()
+            || (!init && phase == Some("Running") && c["ready"] != Value::Bool(true))
+            || (init
+                && c["state"]["terminated"]["exitCode"]
+                    .as_i64()
+                    .is_some_and(|x| x != 0))
+    };
+    main.iter().any(|c| bad(c, false))
+        || statuses("initContainerStatuses")
+            .iter()
+            .any(|c| bad(c, true))
+        || statuses("ephemeralContainerStatuses")
+            .iter()
+            .any(|c| c["state"]["waiting"].is_object())
+}
+
+/// Labels that differ between pods of one workload (revision hashes,
+/// ordinals), left out of the selector that finds a pod's siblings.
+const PER_POD_LABELS: &[&str] = &[
+    "pod-template-hash",
+    "controller-revision-hash",
+    "pod-template-generation",
+    "statefulset.kubernetes.io/pod-name",
+    "apps.kubernetes.io/pod-index",
+    "batch.kubernetes.io/job-completion-index",
+    "job-completion-index",
+];
+
+/// Whether two controller owners are one workload: the same object, or two
+/// ReplicaSets of one Deployment (`<deployment>-<hash>`).
+fn same_owner(a: &ObjectRef, b: &ObjectRef) -> bool {
+    if a.kind != b.kind || a.namespace != b.namespace {
+        return false;
+    }
+    if a.name == b.name {
+        return true;
+    }
+    let stem = |n: &str| n.rsplit_once('-').map(|(s, _)| s.to_owned());
+    a.kind == "ReplicaSet" && stem(&a.name).is_some() && stem(&a.name) == stem(&b.name)
 }
 
 /// Locks, recovering from a poisoned lock (a panic elsewhere must not hide evidence).
@@ -264,9 +349,24 @@ impl Collector<'_> {
             Scope::AllNamespaces | Scope::Namespace(_) => {
                 let ns = scope.namespace();
                 let path = pods(ns);
-                self.list_into(&path, None, None)
-                    .await
-                    .map_err(|e| fail(format!("pods ({path})"), e, ns, "pods", "list"))
+                let origin = Source::new(format!("live:{path}"));
+                // Only pods that may be troubled are kept in full; the
+                // healthy rest become sketches, counted per node at the end.
+                self.list(&path, None, None, None, &mut |item| {
+                    self.record(&item);
+                    if maybe_troubled(&item) {
+                        ingest::object(item, &origin, &mut lock(&self.builder));
+                    } else {
+                        let m = &item["metadata"];
+                        lock(&self.healthy).push(Sketch {
+                            namespace: m["namespace"].as_str().unwrap_or("").to_owned(),
+                            name: m["name"].as_str().unwrap_or("").to_owned(),
+                            node: item["spec"]["nodeName"].as_str().map(str::to_owned),
+                        });
+                    }
+                })
+                .await
+                .map_err(|e| fail(format!("pods ({path})"), e, ns, "pods", "list"))
             }
             Scope::Pod { namespace, name } => {
                 let path = format!("{}/{}", pods(Some(namespace)), request::encode(name));
@@ -518,6 +618,72 @@ impl Collector<'_> {
         jobs
     }
 
+    /// The pods of each troubled pod's workload (one label-selector list per
+    /// workload, kept when their controller is the same workload).
+    fn sibling_jobs(&self, pods: &[Pod]) -> Vec<Job> {
+        let mut seen = BTreeSet::new();
+        let mut jobs = Vec::new();
+        for p in pods {
+            let Some(owner) = p.meta.controller() else {
+                continue;
+            };
+            let selector: Vec<String> = p
+                .meta
+                .labels
+                .iter()
+                .filter(|(k, _)| !PER_POD_LABELS.contains(&k.as_str()))
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            if selector.is_empty() {
+                continue;
+            }
+            let ns = p.meta.namespace.clone().unwrap_or_default();
+            let selector = selector.join(",");
+            if !seen.insert((ns.clone(), selector.clone())) {
+                continue;
+            }
+            jobs.push(Job {
+                what: format!("pods of {} {ns}/{}", owner.kind, owner.name),
+                rbac: rule("", "pods", "list", Some(&ns)),
+                kind: JobKind::Siblings {
+                    path: request::collection("", "v1", "pods", Some(&ns)),
+                    labels: selector,
+                    owner: ObjectRef::new(&owner.kind, Some(&ns), &owner.name),
+                },
+            });
+        }
+        jobs
+    }
+
+    /// Counts the sketched healthy pods not read in full since (siblings and
+    /// the pods on troubled nodes are), per node.
+    fn tally_healthy(&self) {
+        let healthy = std::mem::take(&mut *lock(&self.healthy));
+        let mut b = lock(&self.builder);
+        let kept: HashSet<(String, String)> = b
+            .evidence()
+            .pods
+            .iter()
+            .map(|p| {
+                (
+                    p.meta.namespace.clone().unwrap_or_default(),
+                    p.meta.name.clone(),
+                )
+            })
+            .collect();
+        let mut per_node: BTreeMap<String, u32> = BTreeMap::new();
+        for s in healthy {
+            if let Some(node) = s.node
+                && !kept.contains(&(s.namespace, s.name))
+            {
+                *per_node.entry(node).or_default() += 1;
+            }
+        }
+        for (node, n) in per_node {
+            b.tally_healthy_pods(&node, n);
+        }
+    }
+
     /// Deployments that own the troubled pods' ReplicaSets, and their events.
     fn deployment_jobs(&self, pods: &[Pod]) -> Vec<Job> {
         let b = lock(&self.builder);
@@ -608,6 +774,36 @@ impl Collector<'_> {
                 let mut items = Vec::new();
                 self.list(path, fields.as_deref(), labels.as_deref(), None, &mut |v| {
                     items.push(v)
+                })
+                .await
+                .map(|()| Some(Fetched::Objects(Source::new(format!("live:{path}")), items)))
+            }
+            JobKind::Siblings {
+                path,
+                labels,
+                owner,
+            } => {
+                let mut items = Vec::new();
+                self.list(path, None, Some(labels), None, &mut |v| {
+                    let m = &v["metadata"];
+                    let theirs = m["ownerReferences"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|o| o["controller"] == true)
+                        .is_some_and(|o| {
+                            same_owner(
+                                owner,
+                                &ObjectRef::new(
+                                    o["kind"].as_str().unwrap_or(""),
+                                    m["namespace"].as_str(),
+                                    o["name"].as_str().unwrap_or(""),
+                                ),
+                            )
+                        });
+                    if theirs {
+                        items.push(v);
+                    }
                 })
                 .await
                 .map(|()| Some(Fetched::Objects(Source::new(format!("live:{path}")), items)))
@@ -893,4 +1089,65 @@ fn evidence_year(ev: &Evidence) -> Option<i16> {
         .filter_map(|t| t.absolute())
         .max()?;
     Some(latest.to_zoned(jiff::tz::TimeZone::UTC).year())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(phase: &str, status: Value) -> Value {
+        let mut st = status;
+        st["phase"] = json!(phase);
+        json!({"metadata": {"name": "p"}, "status": st})
+    }
+
+    #[test]
+    fn healthy_pods_are_sketched_and_anything_else_kept() {
+        let ready =
+            json!({"name": "c", "ready": true, "restartCount": 0, "state": {"running": {}}});
+        assert!(!maybe_troubled(&pod(
+            "Running",
+            json!({"containerStatuses": [ready.clone()]})
+        )));
+        assert!(!maybe_troubled(&pod(
+            "Succeeded",
+            json!({"containerStatuses": [
+                {"name": "c", "ready": false, "restartCount": 0, "state": {"terminated": {"exitCode": 0}}}
+            ]})
+        )));
+        let mut restarted = ready.clone();
+        restarted["restartCount"] = json!(1);
+        let mut waiting = ready.clone();
+        waiting["state"] = json!({"waiting": {"reason": "CrashLoopBackOff"}});
+        let mut unready = ready.clone();
+        unready["ready"] = json!(false);
+        for c in [restarted, waiting, unready] {
+            assert!(maybe_troubled(&pod(
+                "Running",
+                json!({"containerStatuses": [c]})
+            )));
+        }
+        assert!(maybe_troubled(&pod("Pending", json!({}))));
+        assert!(maybe_troubled(&pod("Running", json!({}))));
+        assert!(maybe_troubled(&pod(
+            "Running",
+            json!({
+                "containerStatuses": [ready],
+                "initContainerStatuses": [{"name": "i", "restartCount": 0,
+                    "state": {"terminated": {"exitCode": 1}}}],
+            })
+        )));
+    }
+
+    #[test]
+    fn replica_sets_of_one_deployment_are_one_workload() {
+        let rs = |n: &str| ObjectRef::new("ReplicaSet", Some("ns"), n);
+        assert!(same_owner(&rs("web-5f7c9d8b46"), &rs("web-7d4b9c6f5")));
+        assert!(!same_owner(&rs("web-5f7c9d8b46"), &rs("api-5f7c9d8b46")));
+        let ds = |n: &str| ObjectRef::new("DaemonSet", Some("ns"), n);
+        assert!(same_owner(&ds("agent"), &ds("agent")));
+        assert!(!same_owner(&ds("agent-a"), &ds("agent-b")));
+        assert!(!same_owner(&rs("agent"), &ds("agent")));
+    }
 }

@@ -97,6 +97,33 @@ async fn live_on_replay_matches_offline() {
     // Revisions came from metadata-only lists, never full objects.
     assert!(seen.iter().any(|r| r.contains("/revisions?limit=")));
     assert!(!coll.evidence.revisions.is_empty());
+    // Healthy pods no rule looks at in detail are counted, not kept: the
+    // model holds fewer pods than the cluster, and every scheduled pod is
+    // either kept or counted on its node.
+    // (The pods the replay serves: the dump's; the example's `get pods`
+    // table adds rows, not objects.)
+    let all = read_paths(&[incident().join("cluster-info")], &ReadOptions::default());
+    let scheduled = all.pods.iter().filter(|p| p.node.is_some()).count();
+    let kept = coll
+        .evidence
+        .pods
+        .iter()
+        .filter(|p| p.node.is_some())
+        .count();
+    let counted: u32 = coll.evidence.healthy_pods_elsewhere.values().sum();
+    assert!(kept < scheduled, "kept {kept} of {scheduled}");
+    assert!(counted > 0);
+    assert_eq!(kept + counted as usize, scheduled);
+    // The troubled workload's healthy sibling and the bad node's pods are kept.
+    for name in [
+        "net-istio-controller-5f7c9d8b46-7m9tr",
+        "activator-kqk8nnwqwh-pmtz6",
+    ] {
+        assert!(
+            coll.evidence.pods.iter().any(|p| p.meta.name == name),
+            "{name} not kept"
+        );
+    }
 }
 
 #[tokio::test]

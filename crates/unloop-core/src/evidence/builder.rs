@@ -127,6 +127,16 @@ impl EvidenceBuilder {
         self.count_n(kind, namespace, 1);
     }
 
+    /// Records `n` healthy pods on `node` that are not kept in full (see
+    /// [`Evidence::healthy_pods_elsewhere`]).
+    pub fn tally_healthy_pods(&mut self, node: &str, n: u32) {
+        *self
+            .ev
+            .healthy_pods_elsewhere
+            .entry(node.to_owned())
+            .or_default() += n;
+    }
+
     /// Counts `n` objects. Counting is separate from the per-input summary,
     /// which the `add_*` methods (and [`EvidenceBuilder::seen`]) keep.
     pub fn count_n(&mut self, kind: &str, namespace: Option<&str>, n: u64) {

@@ -854,6 +854,13 @@ pub struct Evidence {
     pub counts: BTreeMap<CountKey, u64>,
     pub anchors: Vec<Anchor>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Healthy pods known only as a number, per node: a live read of a large
+    /// cluster keeps in full only the pods a diagnosis looks at (troubled
+    /// pods, their workloads' pods, the pods on their nodes) and counts the
+    /// rest, so memory does not grow with the cluster. Rules that compare a
+    /// node with the rest of the cluster count these as running fine.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub healthy_pods_elsewhere: BTreeMap<String, u32>,
     /// When the evidence was taken, if stated or inferred.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taken_at: Option<Timestamp>,

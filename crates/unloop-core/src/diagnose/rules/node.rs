@@ -454,6 +454,16 @@ fn same_workload(a: &ObjectRef, b: &ObjectRef) -> bool {
             && (a.namespace.is_none() || b.namespace.is_none()))
 }
 
+/// Healthy pods known only as counts ([`Evidence::healthy_pods_elsewhere`])
+/// on the nodes `which` accepts.
+fn healthy_tallied(ev: &Evidence, which: impl Fn(&str) -> bool) -> usize {
+    ev.healthy_pods_elsewhere
+        .iter()
+        .filter(|(n, _)| which(n))
+        .map(|(_, &c)| c as usize)
+        .sum()
+}
+
 /// Unrelated pods on a node: (restarting, all), with the restarting ones.
 fn unrelated_on<'a>(ev: &'a Evidence, node: &str, mine: &[(&Pod, bool)]) -> (Vec<&'a Pod>, usize) {
     let known: Vec<(&Pod, bool)> = ev
@@ -563,6 +573,7 @@ impl Rule for NodeCorrelation {
         let all_fail = troubled_total == total_pods;
 
         let (restarting, unrelated_total) = unrelated_on(ev, bad, &pods);
+        let unrelated_total = unrelated_total + healthy_tallied(ev, |n| n == bad);
         let restarting_owners: BTreeSet<String> =
             restarting.iter().map(|p| owner_name(ev, p)).collect();
         // Restarts elsewhere in the cluster at the same rate make this node unremarkable.
@@ -575,6 +586,7 @@ impl Rule for NodeCorrelation {
             })
             .filter_map(|p| is_restarting(ev, p))
             .fold((0usize, 0usize), |(r, t), x| (r + usize::from(x), t + 1));
+        let elsewhere_total = elsewhere_total + healthy_tallied(ev, |n| n != bad);
         let rate_here = restarting.len() as f64 / unrelated_total.max(1) as f64;
         let rate_elsewhere = elsewhere_restarting as f64 / elsewhere_total.max(1) as f64;
         let unremarkable = elsewhere_total >= 3 && rate_elsewhere * 2.0 >= rate_here;

@@ -455,6 +455,33 @@ fn restarts_as_common_elsewhere_do_not_implicate_the_node() {
 }
 
 #[test]
+fn healthy_pods_known_only_as_counts_make_restarts_elsewhere_rare() {
+    // As above, but a live read counted 40 healthy pods on other nodes
+    // without keeping them: 4 restarting of 44 elsewhere is not as often as
+    // 1 of 2 on the node.
+    let mut b = EvidenceBuilder::new();
+    b.add_pod(istio("aaaaa", BAD, 7, true));
+    b.add_pod(other("shop", "cart", 1, BAD, 2));
+    b.add_pod(other("shop", "cart", 2, BAD, 0));
+    for i in 0..4 {
+        b.add_pod(other("shop", "web", i, GOOD, 3));
+    }
+    b.add_node(node(BAD, healthy_conditions()));
+    b.tally_healthy_pods(GOOD, 40);
+    // Counts on the node itself are its healthy unrelated pods.
+    b.tally_healthy_pods(BAD, 0);
+    let ev = b.finish();
+    let out = run(&ev);
+    assert!(
+        !against(&out)
+            .iter()
+            .any(|t| t.starts_with("pods restart elsewhere as often")),
+        "{:?}",
+        against(&out)
+    );
+}
+
+#[test]
 fn pods_without_node_names_ask_where_they_run() {
     let mut b = EvidenceBuilder::new();
     let mut p = istio("aaaaa", BAD, 7, true);
