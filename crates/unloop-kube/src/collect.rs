@@ -962,7 +962,15 @@ impl Collector<'_> {
         accept: Option<&str>,
         sink: &mut (dyn FnMut(Value) + Send),
     ) -> Result<(), CallError> {
-        let mut seen: HashSet<String> = HashSet::new();
+        // 64-bit digests, not the identities: a 100k-item list would keep
+        // megabytes of UIDs only to skip repeats after a restart.
+        let mut seen: HashSet<u64> = HashSet::new();
+        let digest = |item: &Value| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            ingest::identity(item).hash(&mut h);
+            h.finish()
+        };
         let mut restarts = 0;
         let mut token: Option<String> = None;
         loop {
@@ -991,11 +999,11 @@ impl Collector<'_> {
                 && let Some(Value::Array(items)) = o.remove("items")
             {
                 for item in items {
-                    if restarts > 0 && !seen.insert(ingest::identity(&item)) {
+                    if restarts > 0 && !seen.insert(digest(&item)) {
                         continue;
                     }
                     if restarts == 0 && token.is_some() {
-                        seen.insert(ingest::identity(&item));
+                        seen.insert(digest(&item));
                     }
                     sink(ingest::typed(item, &kind, &api_version));
                 }

@@ -46,7 +46,7 @@ fn gc_steps(cx: &Context<'_>, signals: &Signals) -> Vec<PlanStep> {
         .map(|now| gc::recommend(&ev.revisions, &ev.objects, &current, now));
     let plan = now
         .filter(|_| !ev.revisions.is_empty())
-        .map(|now| gc::plan(&ev.revisions, &ev.objects, &current, now));
+        .map(|now| gc::plan_totals(&ev.revisions, &ev.objects, &current, now));
     let mut settings = rec.as_ref().map_or_else(
         || {
             vec![
