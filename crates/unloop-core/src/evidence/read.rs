@@ -139,6 +139,22 @@ pub(crate) fn evidence_files(
     out: &mut Vec<PathBuf>,
     cannot_list: &mut dyn FnMut(Source, String),
 ) {
+    let mut visited = std::collections::HashSet::new();
+    if let Ok(c) = std::fs::canonicalize(dir) {
+        visited.insert(c);
+    }
+    walk(dir, out, cannot_list, &mut visited);
+}
+
+/// [`evidence_files`]' walk. Symbolic links are followed (a folder of links
+/// to dump folders reads like the folders), each directory once, so a link
+/// back up the tree ends the walk instead of looping.
+fn walk(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    cannot_list: &mut dyn FnMut(Source, String),
+    visited: &mut std::collections::HashSet<PathBuf>,
+) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -154,10 +170,19 @@ pub(crate) fn evidence_files(
         if entry.file_name().to_string_lossy().starts_with('.') {
             continue;
         }
-        match entry.file_type() {
-            Ok(t) if t.is_dir() => evidence_files(&path, out, cannot_list),
-            Ok(t) if (t.is_file() || t.is_symlink()) && !is_skipped(&path) => out.push(path),
-            _ => {}
+        let Ok(t) = entry.file_type() else { continue };
+        let is_dir = if t.is_symlink() {
+            std::fs::metadata(&path).is_ok_and(|m| m.is_dir())
+        } else {
+            t.is_dir()
+        };
+        if is_dir {
+            let first_visit = std::fs::canonicalize(&path).map_or(true, |c| visited.insert(c));
+            if first_visit {
+                walk(&path, out, cannot_list, visited);
+            }
+        } else if (t.is_file() || t.is_symlink()) && !is_skipped(&path) {
+            out.push(path);
         }
     }
 }
@@ -536,6 +561,31 @@ mod tests {
         assert!(!h.previous);
         let h = PathHint::of(Path::new("Notes From Bob.txt"));
         assert_eq!(h.pod, None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn linked_folders_are_read_once_and_link_loops_end() {
+        let root = std::env::temp_dir().join(format!("unloop-read-links-{}", std::process::id()));
+        let real = root.join("real");
+        let view = root.join("view");
+        std::fs::create_dir_all(&real).unwrap();
+        std::fs::create_dir_all(&view).unwrap();
+        std::fs::write(
+            real.join("app.log"),
+            "2024/03/27 18:30:28 Registering 3 clients\n",
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(&real, view.join("ns")).unwrap();
+        // A link back up the tree.
+        std::os::unix::fs::symlink(&view, real.join("up")).unwrap();
+        let mut files = Vec::new();
+        let mut problems = Vec::new();
+        evidence_files(&view, &mut files, &mut |_, m| problems.push(m));
+        std::fs::remove_dir_all(&root).ok();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert!(files[0].ends_with("ns/app.log"), "{files:?}");
     }
 
     #[test]
