@@ -686,6 +686,47 @@ async fn cordon_refuses_the_last_schedulable_node() {
     assert_eq!(a["spec"]["unschedulable"], json!(true));
 }
 
+#[tokio::test]
+async fn scaling_a_workload_an_autoscaler_owns_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let deployment = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "default", "uid": "d-1", "generation": 1},
+        "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}},
+                 "template": {"metadata": {"labels": {"app": "web"}},
+                              "spec": {"containers": [{"name": "web", "image": "web:1"}]}}},
+    });
+    let hpa = json!({
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "web", "namespace": "default", "uid": "h-1"},
+        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                 "minReplicas": 3, "maxReplicas": 10},
+    });
+    let other = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "api", "namespace": "default", "uid": "d-2", "generation": 1},
+        "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "api"}},
+                 "template": {"metadata": {"labels": {"app": "api"}},
+                              "spec": {"containers": [{"name": "api", "image": "api:1"}]}}},
+    });
+    let replay = load_objects(dir.path(), vec![deployment, hpa, other]);
+    let (c, seen) = client(&replay, None, Hooks::default());
+    let api = fast_api(c, true);
+    let r = ops::workload::scale(&api, "Deployment", "default", "web", 1).await;
+    assert!(
+        matches!(&r, Err(ActError::Precondition(m)) if m.contains("HorizontalPodAutoscaler default/web")),
+        "{r:?}"
+    );
+    assert!(requests(&seen).iter().all(|r| !r.is_write()));
+    let d = get(&replay, &key("apps", "deployments"), "default", "web").unwrap();
+    assert_eq!(d["spec"]["replicas"], json!(3));
+    // A Deployment no autoscaler targets scales as asked.
+    let r = ops::workload::scale(&api, "Deployment", "default", "api", 1)
+        .await
+        .expect("scale");
+    assert!(matches!(r.outcome, Outcome::Applied(_)), "{r:?}");
+}
+
 // 6. End to end under --simulate.
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -329,6 +329,15 @@ const BUILTINS: &[Builtin] = &[
         &[STATUS],
     )),
     all(b("batch", "v1", "jobs", "Job", &[], true, &[STATUS])),
+    all(b(
+        "autoscaling",
+        "v2",
+        "horizontalpodautoscalers",
+        "HorizontalPodAutoscaler",
+        &["hpa"],
+        true,
+        &[STATUS],
+    )),
     b(
         "coordination.k8s.io",
         "v1",

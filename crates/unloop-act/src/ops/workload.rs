@@ -47,6 +47,29 @@ pub async fn scale(
     }
     let path = format!("{}/scale", path_of(kind, namespace, name)?);
     let label = format!("{kind}/{namespace}/{name}");
+    // An autoscaler owns the replica count: a scale by hand is undone within
+    // seconds and the stable window would watch the wrong thing.
+    let hpas = api
+        .list(
+            &unloop_kube::request::collection(
+                "autoscaling",
+                "v2",
+                "horizontalpodautoscalers",
+                Some(namespace),
+            ),
+            Query::default(),
+        )
+        .await?;
+    if let Some(h) = hpas.iter().find(|h| {
+        h["spec"]["scaleTargetRef"]["kind"] == kind && h["spec"]["scaleTargetRef"]["name"] == name
+    }) {
+        return Err(ActError::Precondition(format!(
+            "HorizontalPodAutoscaler {namespace}/{} manages the replicas of {label} (min {}, max {}): set its minReplicas/maxReplicas instead, or it undoes the change",
+            h["metadata"]["name"].as_str().unwrap_or(""),
+            h["spec"]["minReplicas"].as_u64().unwrap_or(1),
+            h["spec"]["maxReplicas"]
+        )));
+    }
     let mut report = StepReport::new(Outcome::Manual);
     report.objects.push(label.clone());
     let (path, label_ref) = (&path, &label);
