@@ -217,18 +217,7 @@ impl Api {
         kind: PatchKind,
         body: &Value,
     ) -> Result<Value, CallError> {
-        let uri = self.write_query(Query::default()).on(path);
-        let bytes = serde_json::to_vec(body).unwrap_or_default();
-        self.pacer
-            .call(|| {
-                self.writes.fetch_add(1, Ordering::Relaxed);
-                self.client.request::<Value>(with_body(
-                    http::Method::PATCH,
-                    &uri,
-                    kind.content_type(),
-                    &bytes,
-                ))
-            })
+        self.send_patch(self.write_query(Query::default()).on(path), kind, body)
             .await
     }
 
@@ -240,7 +229,16 @@ impl Api {
         kind: PatchKind,
         body: &Value,
     ) -> Result<Value, CallError> {
-        let uri = Query::default().add("dryRun", "All").on(path);
+        self.send_patch(Query::default().add("dryRun", "All").on(path), kind, body)
+            .await
+    }
+
+    async fn send_patch(
+        &self,
+        uri: String,
+        kind: PatchKind,
+        body: &Value,
+    ) -> Result<Value, CallError> {
         let bytes = serde_json::to_vec(body).unwrap_or_default();
         self.pacer
             .call(|| {

@@ -1,43 +1,11 @@
 //! `unloop diagnose` with no PATH against `unloop replay` on loopback: the
 //! same findings as offline on the same files, and the same exit code.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::Command;
 
 use serde_json::Value;
-
-fn incident() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/net-istio-crashloop")
-}
-
-/// Kills the replay when the test ends, pass or fail.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(kubeconfig: &PathBuf) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_unloop"))
-        .arg("replay")
-        .arg(incident())
-        .args(["--port", "0", "--kubeconfig-out"])
-        .arg(kubeconfig)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // The first line announces the address: the server is up.
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    lines.next().unwrap().unwrap();
-    // Keep reading: a closed pipe would end the server at its next line.
-    std::thread::spawn(move || for _ in lines {});
-    Server(child)
-}
 
 fn diagnose(args: &[&str]) -> (i32, Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_unloop"))
@@ -86,10 +54,10 @@ fn summary(d: &Value) -> Vec<Brief> {
 fn live_diagnosis_of_the_replay_matches_offline() {
     let dir = std::env::temp_dir().join(format!("unloop-live-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let kubeconfig = dir.join("kubeconfig");
-    let _server = serve(&kubeconfig);
+    let served = common::serve_plain(&dir);
+    let kubeconfig = served.kubeconfig.clone();
 
-    let (off_code, off) = diagnose(&[incident().to_str().unwrap()]);
+    let (off_code, off) = diagnose(&[common::incident().to_str().unwrap()]);
     let (now_arg, kc) = (
         format!("--now={}", off["taken_at"].as_str().unwrap()),
         kubeconfig.to_str().unwrap().to_owned(),

@@ -1,50 +1,11 @@
 //! `unloop snapshot` against `unloop replay` on loopback: the folder it writes
 //! diagnoses offline as the cluster does live.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use common::unloop;
 
 use serde_json::Value;
-
-fn incident() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/net-istio-crashloop")
-}
-
-/// Kills the replay when the test ends, pass or fail.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(kubeconfig: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_unloop"))
-        .arg("replay")
-        .arg(incident())
-        .args(["--port", "0", "--kubeconfig-out"])
-        .arg(kubeconfig)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // The first line announces the address: the server is up.
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    lines.next().unwrap().unwrap();
-    // Keep reading: a closed pipe would end the server at its next line.
-    std::thread::spawn(move || for _ in lines {});
-    Server(child)
-}
-
-fn unloop(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_unloop"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 /// (subject, verdict, causes in order) of every workload of a JSON diagnosis.
 fn summary(out: &std::process::Output) -> Vec<(String, String, Vec<String>)> {
@@ -74,8 +35,8 @@ fn snapshot_of_the_replay_diagnoses_as_live() {
     let dir = std::env::temp_dir().join(format!("unloop-snapshot-cli-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let kubeconfig = dir.join("kubeconfig");
-    let _server = serve(&kubeconfig);
+    let served = common::serve_plain(&dir);
+    let kubeconfig = served.kubeconfig.clone();
     let kc = kubeconfig.to_str().unwrap();
     let out = dir.join("snap");
     let snap = out.to_str().unwrap();

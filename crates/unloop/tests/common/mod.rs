@@ -30,18 +30,33 @@ impl Drop for Served {
     }
 }
 
+/// The incident served with the controllers simulated (fast ticks), its
+/// kubeconfig written in `dir`.
 pub fn serve(dir: &Path) -> Served {
+    spawn(
+        dir,
+        &["--simulate", "--tick", "200ms", "--start-delay", "200ms"],
+    )
+}
+
+/// The incident served as it was captured (no simulation).
+pub fn serve_plain(dir: &Path) -> Served {
+    spawn(dir, &[])
+}
+
+fn spawn(dir: &Path, extra: &[&str]) -> Served {
     let kubeconfig = dir.join("kubeconfig");
     let mut child = Command::new(env!("CARGO_BIN_EXE_unloop"))
         .arg("replay")
         .arg(incident())
-        .args(["--port", "0", "--simulate", "--tick", "200ms"])
-        .args(["--start-delay", "200ms", "--kubeconfig-out"])
+        .args(["--port", "0", "--kubeconfig-out"])
         .arg(&kubeconfig)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // The first line announces the address: the server is up.
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let addr = first
