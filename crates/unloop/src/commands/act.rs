@@ -35,7 +35,15 @@ pub fn connect_options(kubeconfig: &Option<PathBuf>, context: &Option<String>) -
 pub async fn api(c: &ClusterArgs, a: &ApplyArgs) -> anyhow::Result<(Api, String)> {
     let client = unloop_kube::connect(&connect_options(&c.kubeconfig, &c.context)).await?;
     let id = unloop_act::cluster::identity(c.kubeconfig.as_deref(), c.context.as_deref());
-    Ok((Api::new(client, a.apply), id))
+    let api = Api::new(client, a.apply);
+    // One look first: an unreachable cluster should cost one message, not a
+    // failed step each after its retries.
+    if let Err(e) = api.get("/version").await {
+        bail!(
+            "cannot reach the cluster {id}: {e}\n(a dry run needs the API server too: it is the server's dry run; `unloop diagnose` shows the plan alone)"
+        );
+    }
+    Ok((api, id))
 }
 
 /// `--audit-log`, else `$XDG_STATE_HOME/unloop/audit.jsonl`, else
@@ -136,8 +144,8 @@ pub async fn run_steps(
     );
     if !api.applies() {
         line = format!(
-            "unloop: dry run: {} step(s) would change the cluster, {} already done, {} manual; --apply to make the changes",
-            sum.would_apply, sum.unchanged, sum.manual
+            "unloop: dry run: {} step(s) would change the cluster, {} already done, {} manual, {} failed; --apply to make the changes",
+            sum.would_apply, sum.unchanged, sum.manual, sum.failed
         );
     }
     if let Some(p) = audit_path {
