@@ -54,6 +54,7 @@ impl Default for RunnerOptions {
                 poll: waits.poll,
                 force: false,
                 delete_emptydir_data: false,
+                heartbeat: waits.heartbeat.clone(),
             },
             waits,
             direct: DirectOptions::default(),

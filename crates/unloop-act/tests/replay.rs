@@ -555,6 +555,7 @@ fn drain_options() -> DrainOptions {
         poll: Duration::from_millis(100),
         force: false,
         delete_emptydir_data: false,
+        heartbeat: Default::default(),
     }
 }
 
@@ -745,11 +746,16 @@ async fn the_incident_plan_applied_under_simulation_fixes_it_and_a_second_run_do
     .spawn();
     let dir = tempfile::tempdir().unwrap();
     let audit = dir.path().join("audit.jsonl");
+    let beats = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let heard = beats.clone();
     let waits = Waits {
         poll: Duration::from_millis(100),
         drain_timeout: Duration::from_secs(60),
         settle_timeout: Duration::from_secs(60),
         stable_for: Some(Duration::from_secs(1)),
+        heartbeat: unloop_act::ops::Heartbeat::new(move |l| {
+            heard.lock().unwrap().push(l.to_owned())
+        }),
     };
     let opts = RunnerOptions {
         drain: DrainOptions {
@@ -757,6 +763,7 @@ async fn the_incident_plan_applied_under_simulation_fixes_it_and_a_second_run_do
             poll: waits.poll,
             force: false,
             delete_emptydir_data: false,
+            heartbeat: Default::default(),
         },
         waits,
         direct: fast_direct(),
@@ -771,6 +778,15 @@ async fn the_incident_plan_applied_under_simulation_fixes_it_and_a_second_run_do
     assert_eq!(sum.applied + sum.unchanged, non_manual(&steps), "{out}");
     assert!(sum.complete, "{sum:?}");
     drop(log);
+    // Long waits said how they were going.
+    let beats = beats.lock().unwrap().clone();
+    assert!(
+        beats
+            .iter()
+            .any(|l| l.contains("stable for") && l.contains("(want 1s)")),
+        "{beats:?}"
+    );
+    assert!(beats.iter().any(|l| l.contains("rolling out")), "{beats:?}");
 
     let d = get(&replay, &deployment_key(), NS, DEPLOY).unwrap();
     assert_eq!(d["spec"]["replicas"], 3, "{}", d["spec"]);

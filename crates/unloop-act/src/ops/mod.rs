@@ -42,6 +42,8 @@ pub struct Waits {
     pub settle_timeout: Duration,
     /// Overrides every stable window of a plan (`--stable-for`).
     pub stable_for: Option<Duration>,
+    /// Told how a long wait is going, so a person watching knows it is alive.
+    pub heartbeat: Heartbeat,
 }
 
 impl Default for Waits {
@@ -51,7 +53,39 @@ impl Default for Waits {
             drain_timeout: Duration::from_secs(300),
             settle_timeout: Duration::from_secs(600),
             stable_for: None,
+            heartbeat: Heartbeat::default(),
         }
+    }
+}
+
+/// Receives a progress line.
+type Beat = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Where progress of a long wait goes (the CLI: stderr); silent by default.
+#[derive(Clone, Default)]
+pub struct Heartbeat(Option<Beat>);
+
+impl Heartbeat {
+    /// A heartbeat calling `f` with each progress line.
+    pub fn new(f: impl Fn(&str) + Send + Sync + 'static) -> Heartbeat {
+        Heartbeat(Some(std::sync::Arc::new(f)))
+    }
+
+    /// Says how a wait is going.
+    pub fn beat(&self, line: &str) {
+        if let Some(f) = &self.0 {
+            f(line);
+        }
+    }
+}
+
+impl std::fmt::Debug for Heartbeat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Heartbeat(on)"
+        } else {
+            "Heartbeat(off)"
+        })
     }
 }
 

@@ -12,7 +12,7 @@ use unloop_kube::request::Query;
 use crate::api::{Api, Attempt, Evicted, PatchKind, object_path, retry_on_conflict};
 use crate::diff::object_diff;
 use crate::error::ActError;
-use crate::ops::{ObjectLog, human};
+use crate::ops::{Heartbeat, ObjectLog, human};
 use crate::outcome::{Outcome, StepReport};
 
 fn unschedulable(node: &Value) -> bool {
@@ -112,6 +112,8 @@ pub struct DrainOptions {
     /// Evict pods with emptyDir volumes, losing their data
     /// (`--delete-emptydir-data`).
     pub delete_emptydir_data: bool,
+    /// Told how a long drain is going.
+    pub heartbeat: Heartbeat,
 }
 
 /// Why a pod on the node is left where it is.
@@ -259,6 +261,12 @@ pub async fn drain(
         if pending.is_empty() {
             break;
         }
+        o.heartbeat.beat(&format!(
+            "{node}: {} pod(s) waiting for their PodDisruptionBudgets, {} left of {}",
+            pending.len(),
+            human(o.timeout.saturating_sub(start.elapsed())),
+            human(o.timeout)
+        ));
         if start.elapsed() >= o.timeout {
             let names: Vec<String> = pending.iter().map(pod_label).collect();
             for n in &names {
@@ -299,6 +307,10 @@ pub async fn drain(
         if left.is_empty() {
             break;
         }
+        o.heartbeat.beat(&format!(
+            "{node}: waiting for {} evicted pod(s) to terminate",
+            left.len()
+        ));
         if start.elapsed() >= o.timeout {
             return Ok(report.with(Outcome::Failed(format!(
                 "evicted but still terminating after {}: {}",

@@ -282,6 +282,11 @@ async fn wait_rollout(
         {
             return Ok(Ok(()));
         }
+        waits.heartbeat.beat(&format!(
+            "{label}: rolling out, {} of {want} updated, {} ready",
+            n("updatedReplicas"),
+            n("readyReplicas")
+        ));
         if start.elapsed() >= waits.settle_timeout {
             return Ok(Err(format!(
                 "{label} did not finish rolling out in {}: {} of {want} updated, {} ready",
@@ -476,6 +481,7 @@ pub async fn wait_stable(
     let give_up = window + waits.settle_timeout;
     let mut since: Option<(Instant, Look)> = None;
     let mut resets = 0u32;
+    let mut said: Option<(Instant, String)> = None;
     loop {
         let now = look(api, kind, namespace, name).await?;
         let steady = now.steady();
@@ -492,6 +498,29 @@ pub async fn wait_stable(
             None if steady => Some((Instant::now(), now.clone())),
             None => None,
         };
+        // A line when the state changes (or the window starts or ends),
+        // else every 30 s: alive, not noisy.
+        let state = format!(
+            "{}{}",
+            now.describe(),
+            if since.is_some() {
+                ""
+            } else {
+                "; not stable yet"
+            }
+        );
+        if said
+            .as_ref()
+            .is_none_or(|(t, s)| *s != state || t.elapsed() >= Duration::from_secs(30))
+        {
+            let held = since.as_ref().map_or_else(String::new, |(t, _)| {
+                format!(", stable for {}", human(t.elapsed()))
+            });
+            waits
+                .heartbeat
+                .beat(&format!("{label}: {state}{held} (want {})", human(window)));
+            said = Some((Instant::now(), state));
+        }
         if let Some((t, base)) = &since
             && t.elapsed() >= window
         {

@@ -155,6 +155,16 @@ pub async fn run_steps(
     Ok(sum)
 }
 
+/// Progress of long waits on stderr when it is a terminal (a pipe or a CI
+/// log gets the steps' outcomes only).
+pub fn heartbeat() -> unloop_act::ops::Heartbeat {
+    if std::io::stderr().is_terminal() {
+        unloop_act::ops::Heartbeat::new(|line| eprintln!("  ... {line}"))
+    } else {
+        unloop_act::ops::Heartbeat::default()
+    }
+}
+
 /// 0 when nothing failed, 1 when a step failed or the run stopped early.
 pub fn exit_code(sum: &RunSummary) -> ExitCode {
     ExitCode::from(if sum.failed > 0 || sum.stopped { 1 } else { 0 })

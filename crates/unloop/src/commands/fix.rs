@@ -56,6 +56,7 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
         drain_timeout: args.drain_timeout,
         stable_for: args.stable_for,
         settle_timeout: args.settle_timeout,
+        heartbeat: act::heartbeat(),
     };
     let mut opts = RunnerOptions {
         only_step: args.step,
@@ -63,6 +64,7 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
     };
     opts.drain.timeout = args.drain_timeout;
     opts.drain.poll = waits.poll;
+    opts.drain.heartbeat = waits.heartbeat.clone();
     opts.waits = waits;
     if let Some(n) = args.step
         && !steps.iter().any(|s| s.number == n)

@@ -142,6 +142,7 @@ pub fn apply(args: &GcApplyArgs) -> anyhow::Result<ExitCode> {
             ..RunnerOptions::default()
         };
         opts.waits.poll = args.apply.poll;
+        opts.waits.heartbeat = act::heartbeat();
         if let Some(u) = act::resumable(audit.as_ref(), &key, &args.apply) {
             let sum = act::run_steps(
                 &api,

@@ -74,6 +74,7 @@ pub fn run(args: &ScaleStagedArgs) -> anyhow::Result<ExitCode> {
         }
         let mut opts = RunnerOptions::default();
         opts.waits.poll = args.apply.poll;
+        opts.waits.heartbeat = act::heartbeat();
         opts.waits.stable_for = Some(args.stable_for);
         opts.waits.settle_timeout = args.settle_timeout;
         let title = format!("{kind} {ns}/{name} in stages {:?}", args.steps);
