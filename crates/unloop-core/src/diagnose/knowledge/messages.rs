@@ -18,7 +18,7 @@
 //! names (their rules read probes, events and timing instead), and `unknown`.
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use regex::{Regex, RegexSet};
 
@@ -1198,7 +1198,17 @@ pub static WAITING_REASONS: &[(&str, CauseId, f64, &str)] = &[
 
 struct Compiled {
     set: RegexSet,
-    each: Vec<Regex>,
+    /// Each row's own regex, compiled the first time the set selects the
+    /// row: most rows never match a given cluster's text, and compiled
+    /// regexes cost ~100 KB each.
+    each: Vec<OnceLock<Regex>>,
+}
+
+impl Compiled {
+    fn row(&self, i: usize) -> &Regex {
+        self.each[i]
+            .get_or_init(|| Regex::new(MESSAGES[i].regex).expect("message table regex compiles"))
+    }
 }
 
 static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
@@ -1217,10 +1227,7 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
             .dfa_size_limit(64 << 20)
             .build()
             .expect("message table regexes compile"),
-        each: sources
-            .iter()
-            .map(|s| Regex::new(s).expect("message table regex compiles"))
-            .collect(),
+        each: sources.iter().map(|_| OnceLock::new()).collect(),
     }
 });
 
@@ -1327,11 +1334,12 @@ pub fn scan(text: &str) -> Vec<Hit> {
     let mut hits: Vec<Hit> = Vec::new();
     for i in c.set.matches(text).iter() {
         let pattern = &MESSAGES[i];
-        let Some(caps) = c.each[i].captures(text) else {
+        let Some(caps) = c.row(i).captures(text) else {
             continue;
         };
         let m = caps.get(0).expect("group 0 always matches");
-        let captures: Vec<(&'static str, String)> = c.each[i]
+        let captures: Vec<(&'static str, String)> = c
+            .row(i)
             .capture_names()
             .flatten()
             .filter_map(|name| Some((name, caps.name(name)?.as_str().to_owned())))
