@@ -1,7 +1,6 @@
 //! Errors at the crate boundary.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use unloop_kube::pace::CallError;
 
@@ -24,9 +23,6 @@ pub enum ActError {
     /// The object kept changing under us (409 after every fresh read).
     #[error("{0} kept changing while being updated (409 after {1} fresh reads)")]
     Conflict(String, u32),
-    /// The change was made but did not take effect in time.
-    #[error("{what}: not done after {after:?}")]
-    Timeout { what: String, after: Duration },
     /// A patch or setting that cannot be applied as written.
     #[error("invalid change: {0}")]
     Invalid(String),

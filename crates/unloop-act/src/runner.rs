@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
+use std::time::Duration;
 
 use unloop_core::remedy::gc::GcConfig;
 use unloop_core::remedy::plan::{Action, PlanStep};
@@ -50,7 +51,8 @@ impl Default for RunnerOptions {
         let waits = Waits::default();
         RunnerOptions {
             drain: DrainOptions {
-                timeout: waits.drain_timeout,
+                // kubectl drain waits forever by default; 5 minutes, then a report.
+                timeout: Duration::from_secs(300),
                 poll: waits.poll,
                 force: false,
                 delete_emptydir_data: false,

@@ -750,7 +750,6 @@ async fn the_incident_plan_applied_under_simulation_fixes_it_and_a_second_run_do
     let heard = beats.clone();
     let waits = Waits {
         poll: Duration::from_millis(100),
-        drain_timeout: Duration::from_secs(60),
         settle_timeout: Duration::from_secs(60),
         stable_for: Some(Duration::from_secs(1)),
         heartbeat: unloop_act::ops::Heartbeat::new(move |l| {
@@ -759,7 +758,7 @@ async fn the_incident_plan_applied_under_simulation_fixes_it_and_a_second_run_do
     };
     let opts = RunnerOptions {
         drain: DrainOptions {
-            timeout: waits.drain_timeout,
+            timeout: Duration::from_secs(60),
             poll: waits.poll,
             force: false,
             delete_emptydir_data: false,

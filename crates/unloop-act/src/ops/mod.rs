@@ -36,8 +36,6 @@ impl ObjectLog for NoLog {
 pub struct Waits {
     /// Between two looks at the cluster while waiting.
     pub poll: Duration,
-    /// Longest a drain waits for its pods to be evicted and gone.
-    pub drain_timeout: Duration,
     /// Longest a workload gets to become stable, on top of the stable window.
     pub settle_timeout: Duration,
     /// Overrides every stable window of a plan (`--stable-for`).
@@ -50,7 +48,6 @@ impl Default for Waits {
     fn default() -> Self {
         Waits {
             poll: Duration::from_secs(2),
-            drain_timeout: Duration::from_secs(300),
             settle_timeout: Duration::from_secs(600),
             stable_for: None,
             heartbeat: Heartbeat::default(),

@@ -53,7 +53,6 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
     }
     let waits = Waits {
         poll: args.apply.poll,
-        drain_timeout: args.drain_timeout,
         stable_for: args.stable_for,
         settle_timeout: args.settle_timeout,
         heartbeat: act::heartbeat(),
