@@ -288,14 +288,17 @@ impl<'a> Runner<'a> {
                 break;
             }
         }
-        let finished = steps
-            .iter()
-            .all(|s| s.action == Action::Manual || progress.finished.contains(&s.number))
-            || (sum.failed == 0
-                && sum.declined == 0
-                && !sum.stopped
-                && self.opts.only_step.is_none());
-        sum.complete = applying && finished;
+        // Complete when the log shows every step finished, in this run or
+        // before (a `--step N` run may be the one that finishes a plan).
+        sum.complete = match self.audit.as_deref() {
+            Some(log) if applying => {
+                let done = log.progress(&id).finished;
+                steps
+                    .iter()
+                    .all(|s| s.action == Action::Manual || done.contains(&s.number))
+            }
+            _ => false,
+        };
         if sum.complete
             && let Some(log) = self.audit.as_deref_mut()
             && !log.progress(&id).complete

@@ -688,6 +688,41 @@ async fn cordon_refuses_the_last_schedulable_node() {
 }
 
 #[tokio::test]
+async fn a_plan_finished_step_by_step_is_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let replay = load_objects(dir.path(), vec![node("a"), node("b"), node("c")]);
+    let step = |n: usize, node: &str| {
+        let mut s = PlanStep::new(
+            Phase::Isolate,
+            CauseId::NodeUnhealthy,
+            format!("Cordon {node}"),
+            "test",
+            Action::Cordon { node: node.into() },
+        );
+        s.number = n;
+        s
+    };
+    let steps = vec![step(1, "a"), step(2, "b")];
+    let (c, _) = client(&replay, None, Hooks::default());
+    let api = fast_api(c, true);
+    let log_path = dir.path().join("audit.jsonl");
+    let mut log = AuditLog::open(&log_path).unwrap();
+    let only = |n| RunnerOptions {
+        only_step: Some(n),
+        ..RunnerOptions::default()
+    };
+    let (sum, out) = run(&api, Some(&mut log), only(2), &steps).await;
+    assert_eq!(sum.applied, 1, "{out}");
+    assert!(!sum.complete, "step 1 is still to do: {out}");
+    let (sum, out) = run(&api, Some(&mut log), only(1), &steps).await;
+    assert_eq!(sum.applied, 1, "{out}");
+    assert!(sum.complete, "both steps are done now: {out}");
+    let id = plan_id(CLUSTER, &steps);
+    assert!(log.progress(&id).complete);
+    assert!(log.unfinished(CLUSTER).is_none());
+}
+
+#[tokio::test]
 async fn scaling_a_workload_an_autoscaler_owns_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let deployment = json!({
