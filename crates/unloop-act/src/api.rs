@@ -179,32 +179,49 @@ impl Api {
                 Err(CallError::NotFound) => return Ok(Vec::new()),
                 Err(e) => return Err(ActError::call(format!("GET {uri}"), e)),
             };
-            let kind = page["kind"]
-                .as_str()
-                .and_then(|k| k.strip_suffix("List"))
-                .map(str::to_owned);
-            let api_version = page["apiVersion"].as_str().map(str::to_owned);
-            if let Some(items) = page.get("items").and_then(Value::as_array) {
-                for item in items {
-                    let mut item = item.clone();
-                    if let Value::Object(o) = &mut item {
-                        if let Some(k) = &kind {
-                            o.entry("kind").or_insert_with(|| k.as_str().into());
-                        }
-                        if let Some(a) = &api_version {
-                            o.entry("apiVersion").or_insert_with(|| a.as_str().into());
-                        }
-                    }
-                    out.push(item);
-                }
-            }
+            let kind = unloop_kube::ingest::item_kind(&page);
+            let api_version = page["apiVersion"].as_str().unwrap_or("v1").to_owned();
             token = page["metadata"]["continue"]
                 .as_str()
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned);
+            if let Value::Object(mut o) = page
+                && let Some(Value::Array(items)) = o.remove("items")
+            {
+                // Taken out of the page, not cloned from it.
+                out.extend(items.into_iter().map(|item| match &kind {
+                    Some(k) => unloop_kube::ingest::typed(item, k, &api_version),
+                    None => item,
+                }));
+            }
             if token.is_none() {
                 return Ok(out);
             }
+        }
+    }
+
+    /// How many objects the list at `path` holds, from one page of one item
+    /// and its `remainingItemCount` (paging through everything only when the
+    /// server does not say).
+    pub async fn count(&self, path: &str) -> Result<usize, ActError> {
+        let uri = Query::default().add("limit", "1").on(path);
+        let page = match self
+            .pacer
+            .call(|| self.client.request::<Value>(get(&uri)))
+            .await
+        {
+            Ok(p) => p,
+            Err(CallError::NotFound) => return Ok(0),
+            Err(e) => return Err(ActError::call(format!("GET {uri}"), e)),
+        };
+        let here = page["items"].as_array().map_or(0, Vec::len);
+        let more = page["metadata"]["continue"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty());
+        match page["metadata"]["remainingItemCount"].as_u64() {
+            Some(rest) => Ok(here + rest as usize),
+            None if !more => Ok(here),
+            None => Ok(self.list(path, Query::default()).await?.len()),
         }
     }
 

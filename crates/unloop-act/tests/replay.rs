@@ -688,6 +688,29 @@ async fn cordon_refuses_the_last_schedulable_node() {
 }
 
 #[tokio::test]
+async fn a_list_is_counted_from_one_item_and_the_remaining_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let replay = load_objects(dir.path(), gc_objects(3, 7));
+    let want = count(&replay, &revisions_key());
+    assert!(want > 1);
+    let (c, seen) = client(&replay, None, Hooks::default());
+    let api = fast_api(c, false);
+    let n = api
+        .count("/apis/serving.knative.dev/v1/revisions")
+        .await
+        .unwrap();
+    assert_eq!(n, want);
+    let reqs = requests(&seen);
+    assert_eq!(reqs.len(), 1, "{reqs:?}");
+    assert_eq!(
+        api.count("/apis/nope.example.com/v1/widgets")
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+#[tokio::test]
 async fn a_plan_finished_step_by_step_is_complete() {
     let dir = tempfile::tempdir().unwrap();
     let replay = load_objects(dir.path(), vec![node("a"), node("b"), node("c")]);

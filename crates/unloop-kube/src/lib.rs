@@ -8,6 +8,7 @@
 //! - [`request`]: the only requests made, all GETs, built in one place.
 //! - [`rbac`]: which rule grants what a 401/403 denied.
 //! - [`collect`]: what to read, in which order, into an [`EvidenceBuilder`].
+//! - [`ingest`]: list items typed and converted as the offline readers do.
 //! - [`record`] and [`snapshot`]: what was read, raw, written as an evidence
 //!   folder (`unloop snapshot`).
 //!
@@ -28,7 +29,7 @@ pub mod scope;
 pub mod snapshot;
 
 mod counts;
-mod ingest;
+pub mod ingest;
 
 pub use collect::{Collection, Gap, collect, collect_recording};
 pub use connect::{ConnectOptions, connect};

@@ -1,14 +1,11 @@
 //! `unloop replay` as users run it: the address printed, the kubeconfig
 //! written, the API answering on loopback.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+mod common;
 
-fn incident() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/net-istio-crashloop")
-}
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
 
 /// A plain HTTP/1.1 GET, so this test needs no client library.
 fn get(addr: &str, path: &str) -> String {
@@ -27,25 +24,10 @@ fn get(addr: &str, path: &str) -> String {
 fn replay_prints_its_address_writes_a_kubeconfig_and_serves() {
     let dir = std::env::temp_dir().join(format!("unloop-replay-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let kubeconfig = dir.join("kubeconfig");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_unloop"))
-        .arg("replay")
-        .arg(incident())
-        .args(["--port", "0", "--kubeconfig-out"])
-        .arg(&kubeconfig)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://127.0.0.1:"))
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .to_owned();
-    let addr = url.trim_start_matches("http://");
-    let config = std::fs::read_to_string(&kubeconfig).unwrap();
+    let served = common::serve_plain(&dir);
+    let url = format!("http://{}", served.addr);
+    let addr = served.addr.as_str();
+    let config = std::fs::read_to_string(&served.kubeconfig).unwrap();
     assert!(config.contains(&format!("server: {url}")), "{config}");
     assert!(
         config.contains("current-context: unloop-replay"),
@@ -65,8 +47,7 @@ fn replay_prints_its_address_writes_a_kubeconfig_and_serves() {
     let missing = get(addr, "/api/v1/namespaces/knative-serving/pods/nope");
     assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
     assert!(missing.contains("\"reason\":\"NotFound\""), "{missing}");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(served);
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -314,12 +314,8 @@ pub async fn watch_collection(
     let limit = waits.settle_timeout.min(Duration::from_secs(60));
     loop {
         let now = api
-            .list(
-                &collection(GROUP, "v1", "revisions", None),
-                Query::default(),
-            )
-            .await?
-            .len();
+            .count(&collection(GROUP, "v1", "revisions", None))
+            .await?;
         if now <= expected {
             return Ok(format!(
                 "Revisions: {} -> {} (Knative's GC collected {})",
