@@ -63,6 +63,9 @@ impl LiveGc {
 /// Reads Revisions, Configurations and Routes cluster-wide, and config-gc
 /// from `system_namespace`.
 pub async fn read(api: &Api, system_namespace: &str) -> Result<LiveGc, ActError> {
+    // Full objects, not the metadata-only list the diagnosis counts with:
+    // what is deleted here must not depend on a guess, and a Revision whose
+    // Configuration is missing is judged by its own Ready condition.
     let revisions = api
         .list(
             &collection(GROUP, "v1", "revisions", None),
