@@ -13,6 +13,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::revisions::Revisions;
 use super::source::Source;
 use super::time::{Anchor, AnchorId, TimeRef};
 
@@ -584,6 +585,9 @@ pub struct ConfigMap {
 }
 
 /// A Knative Revision, reduced to what garbage collection and diagnosis need.
+///
+/// The evidence stores them in a compact [`Revisions`] table; this owned form
+/// is what readers add and what [`super::RevisionRef::to_revision`] gives back.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Revision {
     pub namespace: String,
@@ -846,7 +850,8 @@ pub struct Evidence {
     pub events: Vec<Event>,
     pub leases: Vec<Lease>,
     pub config_maps: Vec<ConfigMap>,
-    pub revisions: Vec<Revision>,
+    /// Knative Revisions, compactly: GC needs every one.
+    pub revisions: Revisions,
     pub objects: Vec<GenericObject>,
     pub logs: Vec<LogStream>,
     /// Object counts per kind and namespace (every object read, Secrets included).

@@ -42,7 +42,7 @@ pub use config::{
 };
 
 use crate::evidence::time::human_duration;
-use crate::evidence::{ConfigMap, Evidence, GenericObject, Revision, Source};
+use crate::evidence::{ConfigMap, Evidence, GenericObject, RevisionRef, Revisions, Source};
 
 /// Name of the ConfigMap.
 pub const CONFIG_MAP: &str = "config-gc";
@@ -329,8 +329,8 @@ fn is_kind(o: &GenericObject, kind: &str) -> bool {
 }
 
 /// `routingStateModified`, else creation: what Knative sorts by.
-fn last_active(r: &Revision) -> Option<Timestamp> {
-    r.routing_state_modified.or(r.created)
+fn last_active(r: &RevisionRef<'_>) -> Option<Timestamp> {
+    r.routing_state_modified().or(r.created())
 }
 
 fn nanos_between(now: Timestamp, then: Timestamp) -> i128 {
@@ -353,7 +353,7 @@ fn ago(now: Timestamp, then: Timestamp) -> String {
 /// `objects` supplies Configurations (`status.latestReadyRevisionName`) and
 /// Routes (for the stuck-active trap); other kinds are ignored.
 pub fn plan(
-    revisions: &[Revision],
+    revisions: &Revisions,
     objects: &[GenericObject],
     config: &GcConfig,
     now: Timestamp,
@@ -362,11 +362,12 @@ pub fn plan(
 }
 
 /// [`plan`] without the per-Revision decisions (`ConfigurationGc::decisions`
-/// left empty; counts, totals and traps as in [`plan`]): what a diagnosis
-/// needs, in memory that grows with the Configurations, not the Revisions
-/// (100k Revisions would otherwise cost hundreds of MB per dry run).
+/// and `GcPlan::unlabelled` left empty; counts, totals and traps as in
+/// [`plan`]): what a diagnosis needs, in memory that grows with the
+/// Configurations, not the Revisions (a decision holds ~0.3 KB of strings, so
+/// 100k Revisions would otherwise cost tens of MB per dry run).
 pub fn plan_totals(
-    revisions: &[Revision],
+    revisions: &Revisions,
     objects: &[GenericObject],
     config: &GcConfig,
     now: Timestamp,
@@ -375,36 +376,46 @@ pub fn plan_totals(
 }
 
 fn plan_with(
-    revisions: &[Revision],
+    revisions: &Revisions,
     objects: &[GenericObject],
     config: &GcConfig,
     now: Timestamp,
     decisions: bool,
 ) -> GcPlan {
-    let mut groups: BTreeMap<(String, String), Vec<&Revision>> = BTreeMap::new();
+    let mut labelled: Vec<RevisionRef<'_>> = Vec::with_capacity(revisions.len());
     let mut unlabelled = Vec::new();
-    for r in revisions {
-        match &r.configuration {
-            Some(c) => groups
-                .entry((r.namespace.clone(), c.clone()))
-                .or_default()
-                .push(r),
-            None => unlabelled.push(decision(
-                r,
-                GcAction::Keep,
-                GcReason::NoConfiguration,
-                "no serving.knative.dev/configuration label: no Configuration's GC pass lists it"
-                    .to_owned(),
-            )),
+    let mut unlabelled_count = 0u64;
+    for r in revisions.iter() {
+        match r.configuration() {
+            Some(_) => labelled.push(r),
+            None => {
+                unlabelled_count += 1;
+                if decisions {
+                    unlabelled.push(decision(
+                        &r,
+                        GcAction::Keep,
+                        GcReason::NoConfiguration,
+                        "no serving.knative.dev/configuration label: no Configuration's GC pass lists it"
+                            .to_owned(),
+                    ));
+                }
+            }
         }
     }
-    let configurations: Vec<ConfigurationGc> = groups
-        .into_iter()
-        .map(|((ns, name), revs)| {
+    // One run per Configuration, in (namespace, name) order; the sort is
+    // stable, so each run keeps the order the Revisions were read in.
+    labelled.sort_by(|a, b| {
+        (a.namespace(), a.configuration()).cmp(&(b.namespace(), b.configuration()))
+    });
+    let configurations: Vec<ConfigurationGc> = labelled
+        .chunk_by(|a, b| a.namespace() == b.namespace() && a.configuration() == b.configuration())
+        .map(|revs| {
+            let ns = revs[0].namespace();
+            let name = revs[0].configuration().unwrap_or_default();
             let known = objects.iter().find(|o| {
                 is_kind(o, "Configuration")
                     && o.meta.name == name
-                    && o.meta.namespace.as_deref() == Some(&ns)
+                    && o.meta.namespace.as_deref() == Some(ns)
             });
             let (latest, from) = match known {
                 Some(o) => (
@@ -414,13 +425,9 @@ fn plan_with(
                         .cloned(),
                     LatestReadyFrom::Configuration,
                 ),
-                None => (presume_latest_ready(&revs), LatestReadyFrom::Presumed),
+                None => (presume_latest_ready(revs), LatestReadyFrom::Presumed),
             };
-            let mut c = plan_configuration(&ns, &name, revs, latest, from, config, now);
-            if !decisions {
-                c.decisions = Vec::new();
-            }
-            c
+            plan_configuration(ns, name, revs, latest, from, config, now, decisions)
         })
         .collect();
     let mut totals = GcTotals {
@@ -437,7 +444,7 @@ fn plan_with(
         totals.max_non_active_per_configuration =
             totals.max_non_active_per_configuration.max(c.non_active);
     }
-    totals.protected += unlabelled.len() as u64;
+    totals.protected += unlabelled_count;
     totals.delete = totals.delete_stale + totals.delete_over_max;
     totals.keep = totals.revisions - totals.delete;
     totals.dependents_deleted = Dependents::times(totals.delete);
@@ -455,42 +462,42 @@ fn plan_with(
 
 /// The newest Ready Revision (else the newest not known to be failing, else
 /// the newest): protecting one too many beats deleting the one serving traffic.
-fn presume_latest_ready(revs: &[&Revision]) -> Option<String> {
-    let newest = |f: &dyn Fn(&Revision) -> bool| {
+fn presume_latest_ready(revs: &[RevisionRef<'_>]) -> Option<String> {
+    let newest = |f: &dyn Fn(&RevisionRef<'_>) -> bool| {
         revs.iter()
             .filter(|r| f(r))
-            .max_by(|a, b| a.created.cmp(&b.created).then(a.name.cmp(&b.name)))
-            .map(|r| r.name.clone())
+            .max_by(|a, b| a.created().cmp(&b.created()).then(a.name().cmp(b.name())))
+            .map(|r| r.name().to_owned())
     };
-    newest(&|r| r.ready.as_deref() == Some("True"))
-        .or_else(|| newest(&|r| r.ready.as_deref() != Some("False")))
+    newest(&|r| r.ready() == Some("True"))
+        .or_else(|| newest(&|r| r.ready() != Some("False")))
         .or_else(|| newest(&|_| true))
 }
 
-fn decision(r: &Revision, action: GcAction, reason: GcReason, detail: String) -> RevisionGc {
+fn decision(r: &RevisionRef<'_>, action: GcAction, reason: GcReason, detail: String) -> RevisionGc {
     RevisionGc {
-        namespace: r.namespace.clone(),
-        name: r.name.clone(),
-        configuration: r.configuration.clone(),
+        namespace: r.namespace().to_owned(),
+        name: r.name().to_owned(),
+        configuration: r.configuration().map(str::to_owned),
         action,
         reason,
         detail,
-        routing_state: r.routing_state.clone(),
+        routing_state: r.routing_state().map(str::to_owned),
         last_active: last_active(r),
-        created: r.created,
+        created: r.created(),
         dependents: (action == GcAction::Delete).then_some(Dependents::PER_REVISION),
-        source: r.source.clone(),
+        source: r.source(),
     }
 }
 
 /// Knative's `isRevisionActive`, with the reason.
 fn protection(
-    r: &Revision,
+    r: &RevisionRef<'_>,
     cfg_ref: &str,
     latest: Option<&str>,
     from: LatestReadyFrom,
 ) -> Option<(GcReason, String)> {
-    if latest == Some(r.name.as_str()) {
+    if latest == Some(r.name()) {
         return Some(match from {
             LatestReadyFrom::Configuration => (
                 GcReason::LatestReady,
@@ -504,13 +511,13 @@ fn protection(
             ),
         });
     }
-    if r.no_gc {
+    if r.no_gc() {
         return Some((
             GcReason::NoGc,
             "annotated serving.knative.dev/no-gc: \"true\"".to_owned(),
         ));
     }
-    match r.routing_state.as_deref() {
+    match r.routing_state() {
         Some("reserve") => None,
         Some("active") => Some((
             GcReason::RoutingStateActive,
@@ -540,13 +547,13 @@ enum Staleness {
 }
 
 /// Knative's `isRevisionStale`.
-fn staleness(cfg: &GcConfig, r: &Revision, now: Timestamp) -> Staleness {
+fn staleness(cfg: &GcConfig, r: &RevisionRef<'_>, now: Timestamp) -> Staleness {
     if cfg.time_checks_disabled() {
         return Staleness::Fresh(GcReason::BelowMax, "time-based GC is disabled".to_owned());
     }
     let mut why = Vec::new();
     if let Some(keep) = cfg.retain_since_create_time.duration() {
-        let Some(created) = r.created else {
+        let Some(created) = r.created() else {
             return Staleness::Fresh(
                 GcReason::UnknownAge,
                 "creation time not in the evidence, so not judged stale".to_owned(),
@@ -586,30 +593,38 @@ fn staleness(cfg: &GcConfig, r: &Revision, now: Timestamp) -> Staleness {
     Staleness::Stale(format!("stale: {}", why.join(", ")))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn plan_configuration(
     ns: &str,
     name: &str,
-    revs: Vec<&Revision>,
+    revs: &[RevisionRef<'_>],
     latest: Option<String>,
     from: LatestReadyFrom,
     cfg: &GcConfig,
     now: Timestamp,
+    decisions: bool,
 ) -> ConfigurationGc {
     let cfg_ref = format!("{ns}/{name}");
     let total = revs.len() as u64;
     let min = cfg.min_non_active_revisions;
     let mut protected = Vec::new();
-    let mut candidates: Vec<&Revision> = Vec::new();
-    for r in &revs {
+    let mut protected_count = 0u64;
+    let mut candidates: Vec<RevisionRef<'_>> = Vec::new();
+    for r in revs {
         match protection(r, &cfg_ref, latest.as_deref(), from) {
-            Some((reason, detail)) => protected.push(decision(r, GcAction::Keep, reason, detail)),
-            None => candidates.push(r),
+            Some((reason, detail)) => {
+                protected_count += 1;
+                if decisions {
+                    protected.push(decision(r, GcAction::Keep, reason, detail));
+                }
+            }
+            None => candidates.push(*r),
         }
     }
     // Oldest first; unknown times last, so that they are deleted last.
     candidates.sort_by(|a, b| {
         let (ka, kb) = (last_active(a), last_active(b));
-        (ka.is_none(), ka, a.created, &a.name).cmp(&(kb.is_none(), kb, b.created, &b.name))
+        (ka.is_none(), ka, a.created(), a.name()).cmp(&(kb.is_none(), kb, b.created(), b.name()))
     });
     let mut out = ConfigurationGc {
         namespace: ns.to_owned(),
@@ -617,7 +632,7 @@ fn plan_configuration(
         latest_ready: latest.clone(),
         latest_ready_from: from,
         revisions: total,
-        protected: protected.len() as u64,
+        protected: protected_count,
         non_active: candidates.len() as u64,
         delete_stale: 0,
         delete_over_max: 0,
@@ -626,11 +641,13 @@ fn plan_configuration(
         decisions: Vec::new(),
     };
     let keep_all = |out: &mut ConfigurationGc, reason: GcReason, detail: String| {
-        out.note = Some(detail.clone());
-        out.decisions = candidates
-            .iter()
-            .map(|r| decision(r, GcAction::Keep, reason, detail.clone()))
-            .collect();
+        if decisions {
+            out.decisions = candidates
+                .iter()
+                .map(|r| decision(r, GcAction::Keep, reason, detail.clone()))
+                .collect();
+        }
+        out.note = Some(detail);
     };
     if cfg.is_disabled() {
         keep_all(
@@ -657,34 +674,55 @@ fn plan_configuration(
             ),
         );
     } else {
-        collect(&mut out, &candidates, cfg, now);
+        collect(&mut out, &candidates, cfg, now, decisions);
     }
     out.keep = out.revisions - out.deleted();
     out.decisions.extend(protected);
     out
 }
 
-/// Steps 5 and 6 of `collect()` on candidates sorted oldest first.
-fn collect(out: &mut ConfigurationGc, candidates: &[&Revision], cfg: &GcConfig, now: Timestamp) {
+/// Steps 5 and 6 of `collect()` on candidates sorted oldest first; the
+/// per-Revision decisions only when `decisions`.
+fn collect(
+    out: &mut ConfigurationGc,
+    candidates: &[RevisionRef<'_>],
+    cfg: &GcConfig,
+    now: Timestamp,
+    decisions: bool,
+) {
     let n = candidates.len();
     let min = cfg.min_non_active_revisions as usize;
     let max_deletions = n - min;
-    let verdicts: Vec<Staleness> = candidates.iter().map(|r| staleness(cfg, r, now)).collect();
-    let mut action: Vec<Option<(GcAction, GcReason, String)>> = vec![None; n];
+    // The stale pass stops at the first stale candidate past `max_deletions`,
+    // so the verdicts of the candidates after it are never needed for counts.
+    let mut verdicts: Vec<Staleness> = Vec::new();
+    let mut deleted = vec![false; n];
     let mut stale_count = 0;
     let mut stopped = false;
-    for (i, v) in verdicts.iter().enumerate() {
-        if let Staleness::Stale(why) = v {
-            action[i] = Some((GcAction::Delete, GcReason::Stale, why.clone()));
+    for (i, r) in candidates.iter().enumerate() {
+        let v = staleness(cfg, r, now);
+        if matches!(v, Staleness::Stale(_)) {
+            deleted[i] = true;
             stale_count += 1;
-            if stale_count >= max_deletions {
-                stopped = true;
-                break;
-            }
         }
+        if decisions {
+            verdicts.push(v);
+        }
+        if stale_count >= max_deletions {
+            stopped = true;
+            break;
+        }
+    }
+    if decisions {
+        verdicts.extend(
+            candidates[verdicts.len()..]
+                .iter()
+                .map(|r| staleness(cfg, r, now)),
+        );
     }
     out.delete_stale = stale_count as u64;
     let remaining = n - stale_count;
+    let mut over_max = None;
     if !stopped {
         if let Some(max) = cfg.max_non_active_revisions.limit() {
             let max = max as usize;
@@ -693,16 +731,8 @@ fn collect(out: &mut ConfigurationGc, candidates: &[&Revision], cfg: &GcConfig, 
                 out.note = Some(format!(
                     "{remaining} non-active Revisions after the stale pass exceed max-non-active-revisions {max}: the oldest {needs} go"
                 ));
-                for slot in action.iter_mut().filter(|a| a.is_none()).take(needs) {
-                    *slot = Some((
-                        GcAction::Delete,
-                        GcReason::OverMax,
-                        format!(
-                            "beyond max-non-active-revisions {max}: among the {needs} oldest of {remaining} non-active"
-                        ),
-                    ));
-                }
                 out.delete_over_max = needs as u64;
+                over_max = Some((max, needs));
             }
         }
     } else {
@@ -710,6 +740,10 @@ fn collect(out: &mut ConfigurationGc, candidates: &[&Revision], cfg: &GcConfig, 
             "the stale pass stopped after {stale_count} deletions to keep min-non-active-revisions {min}"
         ));
     }
+    if !decisions {
+        return;
+    }
+    let mut over_max_left = over_max.map_or(0, |(_, needs)| needs);
     let within_max = cfg
         .max_non_active_revisions
         .limit()
@@ -717,22 +751,34 @@ fn collect(out: &mut ConfigurationGc, candidates: &[&Revision], cfg: &GcConfig, 
         .unwrap_or_default();
     out.decisions = candidates
         .iter()
-        .zip(action)
-        .zip(&verdicts)
-        .map(|((r, a), v)| match (a, v) {
-            (Some((act, reason, detail)), _) => decision(r, act, reason, detail),
-            (None, Staleness::Stale(why)) => decision(
+        .zip(deleted)
+        .zip(verdicts)
+        .map(|((r, stale_deleted), v)| match v {
+            Staleness::Stale(why) if stale_deleted => decision(r, GcAction::Delete, GcReason::Stale, why),
+            _ if over_max_left > 0 => {
+                over_max_left -= 1;
+                let (max, needs) = over_max.expect("over-max deletions only with a max");
+                decision(
+                    r,
+                    GcAction::Delete,
+                    GcReason::OverMax,
+                    format!(
+                        "beyond max-non-active-revisions {max}: among the {needs} oldest of {remaining} non-active"
+                    ),
+                )
+            }
+            Staleness::Stale(why) => decision(
                 r,
                 GcAction::Keep,
                 GcReason::WithinMinNonActive,
                 format!("{why}, but kept: the newest {min} non-active Revisions stay (min-non-active-revisions)"),
             ),
-            (None, Staleness::Fresh(reason, why)) => decision(r, GcAction::Keep, *reason, format!("{why}{within_max}")),
+            Staleness::Fresh(reason, why) => decision(r, GcAction::Keep, reason, format!("{why}{within_max}")),
         })
         .collect();
 }
 
-fn find_traps(p: &GcPlan, revisions: &[Revision], objects: &[GenericObject]) -> Vec<GcTrap> {
+fn find_traps(p: &GcPlan, revisions: &Revisions, objects: &[GenericObject]) -> Vec<GcTrap> {
     let cfg = &p.config;
     let mut traps = Vec::new();
     if cfg.is_disabled() {
@@ -831,22 +877,21 @@ fn find_traps(p: &GcPlan, revisions: &[Revision], objects: &[GenericObject]) -> 
 
 /// Routes a Revision is listed on: its `serving.knative.dev/routes`
 /// annotation, else the Route named after its Service.
-fn routes_of(r: &Revision) -> Vec<String> {
-    match &r.routes {
+fn routes_of<'a>(r: &RevisionRef<'a>) -> Vec<&'a str> {
+    match r.routes() {
         Some(list) => list
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(str::to_owned)
             .collect(),
-        None => r.service.iter().cloned().collect(),
+        None => r.service().into_iter().collect(),
     }
 }
 
 /// Revisions kept `active` by Routes that are not Ready: the labeler moves a
 /// Revision to `reserve` only once its Route is Ready or Failed, so these
 /// never become GC candidates.
-fn stuck_active(p: &GcPlan, revisions: &[Revision], objects: &[GenericObject]) -> Option<GcTrap> {
+fn stuck_active(p: &GcPlan, revisions: &Revisions, objects: &[GenericObject]) -> Option<GcTrap> {
     let latest: Vec<(&str, &str)> = p
         .configurations
         .iter()
@@ -855,19 +900,19 @@ fn stuck_active(p: &GcPlan, revisions: &[Revision], objects: &[GenericObject]) -
     let mut stuck = 0u64;
     let mut bad_routes: Vec<String> = Vec::new();
     let mut first_reason: Option<String> = None;
-    for r in revisions {
-        if r.routing_state.as_deref() != Some("active")
-            || r.no_gc
-            || latest.contains(&(r.namespace.as_str(), r.name.as_str()))
+    for r in revisions.iter() {
+        if r.routing_state() != Some("active")
+            || r.no_gc()
+            || latest.contains(&(r.namespace(), r.name()))
         {
             continue;
         }
         let mut is_stuck = false;
-        for route in routes_of(r) {
+        for route in routes_of(&r) {
             let Some(obj) = objects.iter().find(|o| {
                 is_kind(o, "Route")
                     && o.meta.name == route
-                    && o.meta.namespace.as_deref() == Some(&r.namespace)
+                    && o.meta.namespace.as_deref() == Some(r.namespace())
             }) else {
                 continue;
             };
@@ -876,7 +921,7 @@ fn stuck_active(p: &GcPlan, revisions: &[Revision], objects: &[GenericObject]) -
             };
             if ready.status == "False" || ready.status == "Unknown" {
                 is_stuck = true;
-                let name = format!("{}/{}", r.namespace, route);
+                let name = format!("{}/{}", r.namespace(), route);
                 if !bad_routes.contains(&name) {
                     bad_routes.push(name.clone());
                 }
@@ -941,7 +986,7 @@ pub const RECOMMENDED_MAX: u64 = 5;
 /// takes effect on the next pass while recent Revisions below the cap keep
 /// their grace period.
 pub fn recommend(
-    revisions: &[Revision],
+    revisions: &Revisions,
     objects: &[GenericObject],
     current: &GcConfig,
     now: Timestamp,
@@ -1048,10 +1093,10 @@ pub fn find_config_map(ev: &Evidence) -> Option<&ConfigMap> {
 
 /// The latest time any Revision shows: a conservative `now` when the evidence
 /// states none (everything looks as young as possible, so fewer are stale).
-pub fn reference_time(revisions: &[Revision]) -> Option<Timestamp> {
+pub fn reference_time(revisions: &Revisions) -> Option<Timestamp> {
     revisions
         .iter()
-        .flat_map(|r| [r.created, r.routing_state_modified])
+        .flat_map(|r| [r.created(), r.routing_state_modified()])
         .flatten()
         .max()
 }

@@ -300,7 +300,7 @@ fn gc_view(ev: &Evidence, now: Timestamp) -> GcView {
         source: cm.map(|c| c.source.clone()),
         revisions_source: ev.revisions.first().map_or_else(
             || Source::new("revisions"),
-            |r| Source::new(r.source.origin.clone()),
+            |r| Source::new(r.origin().clone()),
         ),
         config,
         invalid,
@@ -410,7 +410,7 @@ impl Rule for ObjectAccumulation {
                 .or_else(|| {
                     ev.revisions
                         .first()
-                        .map(|r| Source::new(r.source.origin.clone()))
+                        .map(|r| Source::new(r.origin().clone()))
                 })
                 .unwrap_or_else(|| Source::new("object counts"));
             out.against(
@@ -527,7 +527,7 @@ impl ObjectAccumulation {
         let src = if by_revisions {
             ev.revisions
                 .first()
-                .map(|r| Source::new(r.source.origin.clone()))
+                .map(|r| Source::new(r.origin().clone()))
                 .or_else(|| count_source(ev, &[REVISION_KIND, "Revision"]))
         } else {
             count_source(ev, &known.iter().map(|k| k.kind).collect::<Vec<_>>())

@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 
-use super::tests::{configuration, now, rev};
+use super::tests::{configuration, now, rev, table};
 use super::*;
+use crate::evidence::Revision;
 
 /// A literal port of serving 1.12 `pkg/reconciler/gc/gc.go` (every Revision
 /// here has a creation time, as real objects do). Returns deleted names.
@@ -225,7 +226,7 @@ proptest! {
     #[test]
     fn gc_matches_knative_and_keeps_its_promises(w in world(), cfg in config()) {
         let (revs, objs, latest) = build(&w);
-        let p = plan(&revs, &objs, &cfg, now());
+        let p = plan(&table(&revs), &objs, &cfg, now());
 
         // Every Revision is decided exactly once.
         let names: Vec<&str> = p.decisions().map(|d| d.name.as_str()).collect();
@@ -283,11 +284,11 @@ proptest! {
     #[test]
     fn the_recommendation_caps_every_configuration(w in world(), cfg in config()) {
         let (revs, objs, _) = build(&w);
-        let r = recommend(&revs, &objs, &cfg, now());
+        let r = recommend(&table(&revs), &objs, &cfg, now());
         let max = r.config.max_non_active_revisions.limit().unwrap();
         prop_assert!(max <= RECOMMENDED_MAX);
         prop_assert!(r.config.min_non_active_revisions <= max);
-        let after = plan(&revs, &objs, &r.config, now());
+        let after = plan(&table(&revs), &objs, &r.config, now());
         prop_assert_eq!(after.totals.delete, r.deletes);
         for c in &after.configurations {
             prop_assert!(c.remaining_non_active() <= max);

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use jiff::{SignedDuration, Timestamp};
 
 use super::*;
-use crate::evidence::{Condition, Meta};
+use crate::evidence::{Condition, Meta, Revision};
 
 pub(super) fn now() -> Timestamp {
     "2024-04-12T12:00:00Z".parse().unwrap()
@@ -58,6 +58,11 @@ pub(super) fn configuration(name: &str, latest: Option<&str>) -> GenericObject {
 }
 
 /// `n` old Revisions of `app` still `active` behind Route `app`, then its latest.
+/// The evidence's table of the given Revisions.
+pub(super) fn table(revs: &[Revision]) -> Revisions {
+    revs.iter().cloned().collect()
+}
+
 fn stuck_behind_route(n: usize) -> Vec<Revision> {
     let mut revs: Vec<Revision> = (0..n)
         .map(|i| {
@@ -131,7 +136,7 @@ fn reason_of<'a>(p: &'a GcPlan, name: &str) -> &'a RevisionGc {
 fn defaults_delete_stale_ones_down_to_twenty_non_active() {
     // 30 candidates, all older than 48h and inactive for more than 15h.
     let (revs, objs) = series(30, 100, 50);
-    let p = plan(&revs, &objs, &GcConfig::default(), now());
+    let p = plan(&table(&revs), &objs, &GcConfig::default(), now());
     let want: Vec<String> = (1..=10).map(|i| format!("app-{i:05}")).collect();
     assert_eq!(deleted(&p), want);
     assert!(p.deletions().all(|d| d.reason == GcReason::Stale));
@@ -160,7 +165,7 @@ fn defaults_delete_stale_ones_down_to_twenty_non_active() {
 #[test]
 fn young_or_recently_active_revisions_are_kept_by_the_time_checks() {
     let (revs, objs) = series(25, 30, 30);
-    let p = plan(&revs, &objs, &GcConfig::default(), now());
+    let p = plan(&table(&revs), &objs, &GcConfig::default(), now());
     assert!(deleted(&p).is_empty());
     assert_eq!(reason_of(&p, "app-00001").reason, GcReason::TooYoung);
     assert!(
@@ -170,7 +175,7 @@ fn young_or_recently_active_revisions_are_kept_by_the_time_checks() {
     );
     // Old but recently routed: kept by retain-since-last-active-time.
     let (revs, objs) = series(10, 200, 14);
-    let p = plan(&revs, &objs, &cfg(&[(KEY_MIN, "0")]), now());
+    let p = plan(&table(&revs), &objs, &cfg(&[(KEY_MIN, "0")]), now());
     assert!(deleted(&p).is_empty());
     assert_eq!(reason_of(&p, "app-00001").reason, GcReason::RecentlyActive);
 }
@@ -178,7 +183,12 @@ fn young_or_recently_active_revisions_are_kept_by_the_time_checks() {
 #[test]
 fn max_pass_deletes_the_oldest_regardless_of_age() {
     let (revs, objs) = series(12, 20, 20);
-    let p = plan(&revs, &objs, &cfg(&[(KEY_MIN, "2"), (KEY_MAX, "5")]), now());
+    let p = plan(
+        &table(&revs),
+        &objs,
+        &cfg(&[(KEY_MIN, "2"), (KEY_MAX, "5")]),
+        now(),
+    );
     let want: Vec<String> = (1..=7).map(|i| format!("app-{i:05}")).collect();
     assert_eq!(deleted(&p), want);
     assert!(p.deletions().all(|d| d.reason == GcReason::OverMax));
@@ -216,7 +226,12 @@ fn stale_pass_then_max_pass() {
         )
     }));
     let objs = vec![configuration("app", None)];
-    let p = plan(&revs, &objs, &cfg(&[(KEY_MIN, "2"), (KEY_MAX, "5")]), now());
+    let p = plan(
+        &table(&revs),
+        &objs,
+        &cfg(&[(KEY_MIN, "2"), (KEY_MAX, "5")]),
+        now(),
+    );
     let c = &p.configurations[0];
     assert_eq!((c.delete_stale, c.delete_over_max), (4, 3));
     assert_eq!(
@@ -248,7 +263,12 @@ fn protected_revisions_are_never_deleted_even_with_zero_limits() {
         rev("app", "gone-1", Some("reserve"), 1, Some(1)),
         rev("app", "gone-2", Some("reserve"), 2, Some(2)),
     ];
-    let p = plan(&revs, &[configuration("app", Some("latest"))], &c, now());
+    let p = plan(
+        &table(&revs),
+        &[configuration("app", Some("latest"))],
+        &c,
+        now(),
+    );
     assert_eq!(deleted(&p), ["gone-2", "gone-1"]);
     let reasons: Vec<(&str, GcReason)> = [
         "latest",
@@ -287,7 +307,7 @@ fn fully_disabled_gc_keeps_everything_and_says_so() {
         (KEY_RETAIN_CREATE, "disabled"),
         (KEY_RETAIN_ACTIVE, "disabled"),
     ]);
-    let p = plan(&revs, &objs, &c, now());
+    let p = plan(&table(&revs), &objs, &c, now());
     assert!(deleted(&p).is_empty());
     assert_eq!(reason_of(&p, "app-00001").reason, GcReason::GcDisabled);
     assert!(p.has_trap(GcTrapKind::GcDisabled));
@@ -303,7 +323,7 @@ fn lowering_only_min_with_time_checks_disabled_collects_nothing() {
         (KEY_RETAIN_CREATE, "disabled"),
         (KEY_RETAIN_ACTIVE, "disabled"),
     ]);
-    let p = plan(&revs, &objs, &c, now());
+    let p = plan(&table(&revs), &objs, &c, now());
     assert!(deleted(&p).is_empty());
     assert_eq!(reason_of(&p, "app-00001").reason, GcReason::BelowMax);
     let trap = p
@@ -320,7 +340,7 @@ fn lowering_only_min_with_time_checks_disabled_collects_nothing() {
         (KEY_RETAIN_CREATE, "disabled"),
         (KEY_RETAIN_ACTIVE, "disabled"),
     ]);
-    let p = plan(&revs, &objs, &fixed, now());
+    let p = plan(&table(&revs), &objs, &fixed, now());
     assert_eq!(p.totals.delete, 50);
     assert!(!p.has_trap(GcTrapKind::MaxLeftAtDefault));
 }
@@ -328,7 +348,7 @@ fn lowering_only_min_with_time_checks_disabled_collects_nothing() {
 #[test]
 fn lowered_min_with_young_revisions_is_a_trap_only_when_it_holds_revisions() {
     let (revs, objs) = series(10, 20, 20);
-    let p = plan(&revs, &objs, &cfg(&[(KEY_MIN, "2")]), now());
+    let p = plan(&table(&revs), &objs, &cfg(&[(KEY_MIN, "2")]), now());
     let trap = p
         .traps
         .iter()
@@ -337,7 +357,7 @@ fn lowered_min_with_young_revisions_is_a_trap_only_when_it_holds_revisions() {
     assert_eq!(trap.revisions, 8);
     // Old enough: the stale pass already gets down to min, so no trap.
     let (revs, objs) = series(10, 100, 100);
-    let p = plan(&revs, &objs, &cfg(&[(KEY_MIN, "2")]), now());
+    let p = plan(&table(&revs), &objs, &cfg(&[(KEY_MIN, "2")]), now());
     assert_eq!(p.totals.delete, 8);
     assert!(!p.has_trap(GcTrapKind::MaxLeftAtDefault));
 }
@@ -346,7 +366,7 @@ fn lowered_min_with_young_revisions_is_a_trap_only_when_it_holds_revisions() {
 fn small_configurations_are_left_alone() {
     // 15 Revisions in all: not more than min 20, whatever their age.
     let (revs, objs) = series(14, 500, 500);
-    let p = plan(&revs, &objs, &GcConfig::default(), now());
+    let p = plan(&table(&revs), &objs, &GcConfig::default(), now());
     assert!(deleted(&p).is_empty());
     assert_eq!(
         reason_of(&p, "app-00001").reason,
@@ -355,7 +375,7 @@ fn small_configurations_are_left_alone() {
     // 25 Revisions but only 18 candidates: not more than min either.
     let (mut revs, objs) = series(18, 500, 500);
     revs.extend((0..6).map(|i| rev("app", &format!("routed-{i}"), Some("active"), 500, None)));
-    let p = plan(&revs, &objs, &GcConfig::default(), now());
+    let p = plan(&table(&revs), &objs, &GcConfig::default(), now());
     assert!(deleted(&p).is_empty());
     assert_eq!(
         reason_of(&p, "app-00001").reason,
@@ -373,7 +393,12 @@ fn order_is_by_routing_state_modified_else_creation() {
         rev("app", "latest", Some("active"), 1, Some(1)),
     ];
     let c = cfg(&[(KEY_MIN, "0"), (KEY_MAX, "1")]);
-    let p = plan(&revs, &[configuration("app", Some("latest"))], &c, now());
+    let p = plan(
+        &table(&revs),
+        &[configuration("app", Some("latest"))],
+        &c,
+        now(),
+    );
     assert_eq!(deleted(&p), ["c", "b"]);
     assert_eq!(reason_of(&p, "a").reason, GcReason::RecentlyActive);
 }
@@ -387,7 +412,7 @@ fn settings_inside_example_are_a_trap_and_change_nothing() {
     .into();
     let c = GcConfig::from_data(&data).unwrap();
     let (revs, objs) = series(12, 20, 20);
-    let p = plan(&revs, &objs, &c, now());
+    let p = plan(&table(&revs), &objs, &c, now());
     assert!(deleted(&p).is_empty());
     let trap = p
         .traps
@@ -410,7 +435,7 @@ fn revisions_stuck_active_behind_unready_routes_are_a_trap() {
         configuration("app", Some("latest")),
         route("app", "False", Some("IngressNotConfigured")),
     ];
-    let p = plan(&revs, &objs, &GcConfig::default(), now());
+    let p = plan(&table(&revs), &objs, &GcConfig::default(), now());
     let trap = p
         .traps
         .iter()
@@ -428,7 +453,9 @@ fn revisions_stuck_active_behind_unready_routes_are_a_trap() {
         configuration("app", Some("latest")),
         route("app", "True", None),
     ];
-    assert!(!plan(&revs, &objs, &GcConfig::default(), now()).has_trap(GcTrapKind::StuckActive));
+    assert!(
+        !plan(&table(&revs), &objs, &GcConfig::default(), now()).has_trap(GcTrapKind::StuckActive)
+    );
 }
 
 #[test]
@@ -447,7 +474,7 @@ fn without_the_configuration_the_newest_ready_revision_is_protected() {
     // The newest failed, so the one before it is the presumed latest ready.
     revs[5].ready = Some("False".into());
     let c = cfg(&[(KEY_MIN, "0"), (KEY_MAX, "0")]);
-    let p = plan(&revs, &[], &c, now());
+    let p = plan(&table(&revs), &[], &c, now());
     assert_eq!(p.configurations[0].latest_ready.as_deref(), Some("app-4"));
     assert_eq!(
         p.configurations[0].latest_ready_from,
@@ -461,7 +488,12 @@ fn without_the_configuration_the_newest_ready_revision_is_protected() {
 fn revisions_without_a_configuration_label_are_never_listed() {
     let mut r = rev("app", "orphan", Some("reserve"), 900, Some(900));
     r.configuration = None;
-    let p = plan(&[r], &[], &cfg(&[(KEY_MIN, "0"), (KEY_MAX, "0")]), now());
+    let p = plan(
+        &table(&[r]),
+        &[],
+        &cfg(&[(KEY_MIN, "0"), (KEY_MAX, "0")]),
+        now(),
+    );
     assert_eq!(p.unlabelled.len(), 1);
     assert_eq!(p.unlabelled[0].reason, GcReason::NoConfiguration);
     assert_eq!(p.totals.delete, 0);
@@ -476,7 +508,7 @@ fn unknown_creation_time_is_not_judged_stale() {
     revs[0].created = None;
     revs[0].routing_state_modified = None;
     let p = plan(
-        &revs,
+        &table(&revs),
         &[configuration("app", None)],
         &cfg(&[(KEY_MIN, "0")]),
         now(),
@@ -503,7 +535,7 @@ fn recommend_tightens_to_two_and_five_and_counts_what_goes() {
         revs.push(rev(c, &format!("{c}-latest"), Some("active"), 1, Some(1)));
         objs.push(configuration(c, Some(&format!("{c}-latest"))));
     }
-    let r = recommend(&revs, &objs, &GcConfig::default(), now());
+    let r = recommend(&table(&revs), &objs, &GcConfig::default(), now());
     assert_eq!(
         r.settings,
         [
@@ -523,7 +555,7 @@ fn recommend_tightens_to_two_and_five_and_counts_what_goes() {
     );
     // Already tighter: keep the user's max 3, and say nothing more would go.
     let tight = cfg(&[(KEY_MIN, "1"), (KEY_MAX, "3")]);
-    let r = recommend(&revs, &objs, &tight, now());
+    let r = recommend(&table(&revs), &objs, &tight, now());
     assert_eq!(r.settings[0].1, "1");
     assert_eq!(r.settings[1].1, "3");
     assert!(!r.needed);
@@ -537,7 +569,7 @@ fn recommend_mentions_revisions_it_cannot_reach() {
         configuration("app", Some("latest")),
         route("app", "Unknown", None),
     ];
-    let r = recommend(&revs, &objs, &GcConfig::default(), now());
+    let r = recommend(&table(&revs), &objs, &GcConfig::default(), now());
     assert_eq!(r.deletes, 0);
     assert!(
         r.rationale.iter().any(|l| l.contains("cannot reach 8")),
@@ -565,7 +597,12 @@ fn patch_helpers_print_exact_text() {
 #[test]
 fn plan_serialises_for_json_output() {
     let (revs, objs) = series(3, 100, 100);
-    let p = plan(&revs, &objs, &cfg(&[(KEY_MIN, "0"), (KEY_MAX, "1")]), now());
+    let p = plan(
+        &table(&revs),
+        &objs,
+        &cfg(&[(KEY_MIN, "0"), (KEY_MAX, "1")]),
+        now(),
+    );
     let v = serde_json::to_value(&p).unwrap();
     assert_eq!(v["config"]["retain_since_create_time"], "48h");
     assert_eq!(v["config"]["max_non_active_revisions"], "1");
@@ -671,7 +708,7 @@ fn bundled_example_matches_its_documented_gc_outcome() {
     };
     let at: Timestamp = "2024-04-12T10:05:41Z".parse().unwrap();
     // README: 3123 Revisions, defaults untouched; Routes stuck IngressNotConfigured.
-    let p = plan(&revs, &objs, &GcConfig::default(), at);
+    let p = plan(&table(&revs), &objs, &GcConfig::default(), at);
     assert_eq!(p.totals.revisions, 3123);
     assert_eq!(p.totals.configurations, 146);
     let stuck = p
@@ -682,7 +719,7 @@ fn bundled_example_matches_its_documented_gc_outcome() {
     assert_eq!(stuck.names.len(), 9);
     // README: min 3 / max 10 "with Routes Ready again leaves about 871 of the 3123".
     let c = cfg(&[(KEY_MIN, "3"), (KEY_MAX, "10")]);
-    let p = plan(&revs, &objs, &c, at);
+    let p = plan(&table(&revs), &objs, &c, at);
     assert_eq!(p.totals.keep - stuck.revisions, 871);
     assert!(
         p.decisions()
@@ -697,8 +734,8 @@ fn totals_only_plans_count_what_full_plans_decide() {
     revs.extend(stuck_behind_route(6));
     objs.push(route("app", "False", Some("IngressNotConfigured")));
     for config in [GcConfig::default(), cfg(&[(KEY_MIN, "2"), (KEY_MAX, "5")])] {
-        let full = plan(&revs, &objs, &config, now());
-        let lean = plan_totals(&revs, &objs, &config, now());
+        let full = plan(&table(&revs), &objs, &config, now());
+        let lean = plan_totals(&table(&revs), &objs, &config, now());
         assert!(full.decisions().count() > 0);
         assert_eq!(lean.decisions().count(), 0);
         assert_eq!(lean.totals, full.totals);

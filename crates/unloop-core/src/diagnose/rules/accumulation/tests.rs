@@ -555,14 +555,18 @@ fn revisions_stuck_behind_unready_routes_are_cited_from_the_route() {
     b.add_pod(net_istio_pod());
     revisions(&mut b, 150, 20);
     let mut ev = b.finish();
-    for r in ev
+    ev.revisions = ev
         .revisions
-        .iter_mut()
-        .filter(|r| r.configuration.as_deref() == Some("svc-0"))
-    {
-        r.routing_state = Some("active".into());
-        r.routes = Some("svc-0".into());
-    }
+        .iter()
+        .map(|r| {
+            let mut r = r.to_revision();
+            if r.configuration.as_deref() == Some("svc-0") {
+                r.routing_state = Some("active".into());
+                r.routes = Some("svc-0".into());
+            }
+            r
+        })
+        .collect();
     ev.objects.push(GenericObject {
         api_version: "serving.knative.dev/v1".into(),
         kind: "Route".into(),

@@ -733,7 +733,7 @@ fn revisions_read_routing_labels_and_annotations() {
         ]
     }));
     assert_eq!(ev.revisions.len(), 2);
-    let r = &ev.revisions[0];
+    let r = &ev.revisions.get(0).unwrap().to_revision();
     assert_eq!(
         (r.namespace.as_str(), r.name.as_str()),
         ("default", "hello-00001")
@@ -745,7 +745,7 @@ fn revisions_read_routing_labels_and_annotations() {
     assert!(r.no_gc, "no-gc compares case-insensitively");
     assert_eq!(r.created, Some(ts("2024-01-02T03:04:05Z")));
     assert_eq!(r.ready.as_deref(), Some("True"));
-    let r2 = &ev.revisions[1];
+    let r2 = &ev.revisions.get(1).unwrap().to_revision();
     assert_eq!(r2.routing_state.as_deref(), Some("active"));
     assert_eq!(r2.routes.as_deref(), Some("hello"));
     assert!(!r2.no_gc);

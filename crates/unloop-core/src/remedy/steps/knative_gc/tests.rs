@@ -196,13 +196,17 @@ fn nothing_to_patch_when_gc_is_already_tight_and_clean() {
 #[test]
 fn stuck_routes_get_their_own_step() {
     let mut ev = evidence(2, 30, None);
-    for r in ev
+    ev.revisions = ev
         .revisions
-        .iter_mut()
-        .filter(|r| r.name.ends_with("00001"))
-    {
-        r.routing_state = Some("active".into());
-    }
+        .iter()
+        .map(|r| {
+            let mut r = r.to_revision();
+            if r.name.ends_with("00001") {
+                r.routing_state = Some("active".into());
+            }
+            r
+        })
+        .collect();
     for c in 0..2 {
         ev.objects.push(GenericObject {
             api_version: "serving.knative.dev/v1".into(),
