@@ -25,6 +25,7 @@ use crate::error::LiveError;
 use crate::ingest;
 use crate::limits::Limits;
 use crate::pace::{CallError, Pacer};
+use crate::page;
 use crate::progress::Progress;
 use crate::rbac;
 use crate::record::Recorder;
@@ -980,8 +981,8 @@ impl Collector<'_> {
                 .opt("fieldSelector", fields)
                 .opt("labelSelector", labels)
                 .on(path);
-            let page: Value = match self.json(&uri, accept).await {
-                Ok(p) => p,
+            let text = match self.text(&uri, accept).await {
+                Ok(t) => t,
                 Err(CallError::Gone) if token.is_some() && restarts < 3 => {
                     restarts += 1;
                     token = None;
@@ -989,25 +990,25 @@ impl Collector<'_> {
                 }
                 Err(e) => return Err(e),
             };
-            let kind = ingest::item_kind(&page).unwrap_or_default();
-            let api_version = page["apiVersion"].as_str().unwrap_or("v1").to_owned();
-            token = page["metadata"]["continue"]
-                .as_str()
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned);
-            if let Value::Object(mut o) = page
-                && let Some(Value::Array(items)) = o.remove("items")
-            {
-                for item in items {
-                    if restarts > 0 && !seen.insert(digest(&item)) {
-                        continue;
-                    }
-                    if restarts == 0 && token.is_some() {
-                        seen.insert(digest(&item));
-                    }
-                    sink(ingest::typed(item, &kind, &api_version));
+            let not_json =
+                |e: serde_json::Error| CallError::Failed(format!("{uri}: not JSON: {e}"));
+            // The head pass reads the whole document, so a malformed page
+            // fails here, before any of its items is handed over.
+            let head = page::head(&text).map_err(not_json)?;
+            let kind = head.item_kind().unwrap_or_default().to_owned();
+            let api_version = head.api_version.clone().unwrap_or_else(|| "v1".to_owned());
+            token = head.next().map(str::to_owned);
+            let paged = restarts == 0 && token.is_some();
+            page::items(&text, &mut |item| {
+                if restarts > 0 && !seen.insert(digest(&item)) {
+                    return;
                 }
-            }
+                if paged {
+                    seen.insert(digest(&item));
+                }
+                sink(ingest::typed(item, &kind, &api_version));
+            })
+            .map_err(not_json)?;
             if token.is_none() {
                 return Ok(());
             }

@@ -8,6 +8,7 @@
 //! - [`request`]: the only requests made, all GETs, built in one place.
 //! - [`rbac`]: which rule grants what a 401/403 denied.
 //! - [`collect`]: what to read, in which order, into an [`EvidenceBuilder`].
+//! - [`page`]: a list page read item by item, never whole.
 //! - [`ingest`]: list items typed and converted as the offline readers do.
 //! - [`record`] and [`snapshot`]: what was read, raw, written as an evidence
 //!   folder (`unloop snapshot`).
@@ -21,6 +22,7 @@ pub mod connect;
 pub mod error;
 pub mod limits;
 pub mod pace;
+pub mod page;
 pub mod progress;
 pub mod rbac;
 pub mod record;
