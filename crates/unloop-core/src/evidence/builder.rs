@@ -447,6 +447,8 @@ impl EvidenceBuilder {
         self.ev.taken_at = latest_time(&self.ev);
         self.ev.event_index = EventIndex::build(&self.ev.events);
         self.ev.workload_index = WorkloadIndex::build(&self.ev.workloads);
+        // Up to half of a large table is growth room nothing will use.
+        self.ev.revisions.shrink_to_fit();
         self.ev
     }
 }

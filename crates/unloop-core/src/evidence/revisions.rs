@@ -188,6 +188,12 @@ impl Revisions {
         (0..self.rows.len()).map(move |i| RevisionRef { set: self, i })
     }
 
+    /// Gives back growth room once every Revision is in.
+    pub fn shrink_to_fit(&mut self) {
+        self.rows.shrink_to_fit();
+        self.names.shrink_to_fit();
+    }
+
     /// Heap bytes held, for benchmarks and tests.
     pub fn heap_bytes(&self) -> usize {
         self.rows.capacity() * std::mem::size_of::<Row>()

@@ -256,6 +256,8 @@ pub struct GcTotals {
     pub remaining_non_active: u64,
     /// Largest candidate count of one Configuration.
     pub max_non_active_per_configuration: u64,
+    /// Largest candidate count of one Configuration after the pass.
+    pub max_remaining_non_active_per_configuration: u64,
     /// What the deleted Revisions take with them.
     pub dependents_deleted: Dependents,
 }
@@ -361,11 +363,12 @@ pub fn plan(
     plan_with(revisions, objects, config, now, true)
 }
 
-/// [`plan`] without the per-Revision decisions (`ConfigurationGc::decisions`
-/// and `GcPlan::unlabelled` left empty; counts, totals and traps as in
-/// [`plan`]): what a diagnosis needs, in memory that grows with the
-/// Configurations, not the Revisions (a decision holds ~0.3 KB of strings, so
-/// 100k Revisions would otherwise cost tens of MB per dry run).
+/// [`plan`]'s totals and traps only (`GcPlan::configurations` and
+/// `GcPlan::unlabelled` left empty): what a diagnosis needs, in memory that
+/// does not grow with the cluster once the plan is made (a per-Revision
+/// decision holds ~0.3 KB of strings and a per-Configuration summary ~0.4 KB,
+/// so 100k Revisions in 5k Configurations would otherwise hold tens of MB per
+/// dry run, and a diagnosis keeps several).
 pub fn plan_totals(
     revisions: &Revisions,
     objects: &[GenericObject],
@@ -443,6 +446,9 @@ fn plan_with(
         totals.remaining_non_active += c.remaining_non_active();
         totals.max_non_active_per_configuration =
             totals.max_non_active_per_configuration.max(c.non_active);
+        totals.max_remaining_non_active_per_configuration = totals
+            .max_remaining_non_active_per_configuration
+            .max(c.remaining_non_active());
     }
     totals.protected += unlabelled_count;
     totals.delete = totals.delete_stale + totals.delete_over_max;
@@ -457,6 +463,9 @@ fn plan_with(
         traps: Vec::new(),
     };
     p.traps = find_traps(&p, revisions, objects);
+    if !decisions {
+        p.configurations = Vec::new();
+    }
     p
 }
 
@@ -1050,12 +1059,7 @@ pub fn recommend(
         ));
     }
     if t.delete <= before.totals.delete {
-        let most = before
-            .configurations
-            .iter()
-            .map(ConfigurationGc::remaining_non_active)
-            .max()
-            .unwrap_or(0);
+        let most = before.totals.max_remaining_non_active_per_configuration;
         rationale.push(format!(
             "the current settings already leave at most {most} non-active Revisions per Configuration: tightening config-gc removes nothing more"
         ));

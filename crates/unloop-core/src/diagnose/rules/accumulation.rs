@@ -556,12 +556,10 @@ impl ObjectAccumulation {
                 };
                 format!(
                     "{} non-active per Configuration kept by {how}",
-                    g.current
-                        .configurations
-                        .iter()
-                        .map(|c| c.remaining_non_active())
-                        .max()
-                        .map_or("none".to_owned(), |m| format!("up to {m}"))
+                    match g.current.totals {
+                        t if t.configurations == 0 => "none".to_owned(),
+                        t => format!("up to {}", t.max_remaining_non_active_per_configuration),
+                    }
                 )
             });
             out.chain(
