@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use std::sync::{LazyLock, OnceLock};
 
 use regex::{Regex, RegexSet};
-use regex_syntax::hir::{Class, ClassUnicodeRange, Hir, HirKind, Look, Repetition};
+use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look, Repetition};
 
 use crate::diagnose::cause::CauseId;
 
@@ -1278,13 +1278,7 @@ const EXACT_SPREAD: u32 = 4;
 fn coarsen(hir: Hir) -> Hir {
     match hir.into_kind() {
         HirKind::Class(Class::Unicode(mut class)) => {
-            let non_ascii: u32 = class
-                .ranges()
-                .iter()
-                .filter(|r| !r.end().is_ascii())
-                .map(|r| u32::from(r.end()) - u32::from(r.start().max('\u{80}')) + 1)
-                .sum();
-            if non_ascii > EXACT_NON_ASCII {
+            if non_ascii_members(&class) > EXACT_NON_ASCII {
                 class.push(ClassUnicodeRange::new('\u{80}', char::MAX));
             }
             Hir::class(Class::Unicode(class))
@@ -1313,6 +1307,16 @@ fn coarsen(hir: Hir) -> Hir {
         HirKind::Class(class) => Hir::class(class),
         HirKind::Look(look) => Hir::look(look),
     }
+}
+
+/// How many chars of `class` are not ASCII (surrogates counted, harmlessly).
+fn non_ascii_members(class: &ClassUnicode) -> u32 {
+    class
+        .ranges()
+        .iter()
+        .filter(|r| !r.end().is_ascii())
+        .map(|r| u32::from(r.end()) - u32::from(r.start().max('\u{80}')) + 1)
+        .sum()
 }
 
 /// In [`trim`], a class of at most this many chars, or a repetition of at
@@ -2191,12 +2195,7 @@ mod tests {
     fn cheap(hir: &Hir) -> Result<(), String> {
         match hir.kind() {
             HirKind::Class(Class::Unicode(class)) => {
-                let non_ascii: u32 = class
-                    .ranges()
-                    .iter()
-                    .filter(|r| !r.end().is_ascii())
-                    .map(|r| u32::from(r.end()) - u32::from(r.start().max('\u{80}')) + 1)
-                    .sum();
+                let non_ascii = non_ascii_members(class);
                 let all = u32::from(char::MAX) - 0x80 + 1; // counting surrogates, as above
                 if non_ascii <= EXACT_NON_ASCII || non_ascii == all {
                     Ok(())
