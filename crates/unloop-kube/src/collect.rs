@@ -1015,11 +1015,11 @@ impl Collector<'_> {
                 }
                 Err(e) => return Err(e),
             };
-            let not_json =
-                |e: serde_json::Error| CallError::Failed(format!("{uri}: not JSON: {e}"));
-            // The head pass reads the whole document, so a malformed page
-            // fails here, before any of its items is handed over.
-            let head = page::head(&text).map_err(not_json)?;
+            let bad = |e: serde_json::Error| CallError::Failed(format!("{uri}: not a list: {e}"));
+            // The head pass checks the page's syntax, so a truncated page
+            // fails before any of its items is handed over (what `page::head`
+            // cannot see fails at its item, as a later page's error would).
+            let head = page::head(&text).map_err(bad)?;
             let kind = head.item_kind().unwrap_or_default().to_owned();
             let api_version = head.api_version.clone().unwrap_or_else(|| "v1".to_owned());
             token = head.next().map(str::to_owned);
@@ -1033,7 +1033,7 @@ impl Collector<'_> {
                 }
                 sink(ingest::typed(item, &kind, &api_version));
             })
-            .map_err(not_json)?;
+            .map_err(bad)?;
             if token.is_none() {
                 return Ok(());
             }

@@ -14,35 +14,40 @@ use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-/// The list's own fields.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+/// The list's own fields, read as loosely as the rest of the live path reads
+/// JSON: a field of an unexpected type counts as absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListHead {
     /// `PodList`, `EventList`, `PartialObjectMetadataList`, ...
-    #[serde(default)]
     pub kind: Option<String>,
-    #[serde(default, rename = "apiVersion")]
     pub api_version: Option<String>,
-    #[serde(default)]
-    pub metadata: ListMeta,
+    /// `metadata.continue`: the token for the next page; empty or absent on
+    /// the last one.
+    pub continue_token: Option<String>,
 }
 
-/// `metadata` of a list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct ListMeta {
-    /// The token for the next page; empty or absent on the last one.
+/// What the head pass reads: every other field, `items` included, is
+/// skipped without being built.
+#[derive(Deserialize)]
+struct RawHead {
+    #[serde(default)]
+    kind: Option<Value>,
+    #[serde(default, rename = "apiVersion")]
+    api_version: Option<Value>,
+    #[serde(default)]
+    metadata: Option<RawListMeta>,
+}
+
+#[derive(Deserialize)]
+struct RawListMeta {
     #[serde(default, rename = "continue")]
-    pub continue_token: Option<String>,
-    #[serde(default, rename = "remainingItemCount")]
-    pub remaining_item_count: Option<i64>,
+    continue_token: Option<Value>,
 }
 
 impl ListHead {
     /// The token for the next page, if there is one.
     pub fn next(&self) -> Option<&str> {
-        self.metadata
-            .continue_token
-            .as_deref()
-            .filter(|t| !t.is_empty())
+        self.continue_token.as_deref().filter(|t| !t.is_empty())
     }
 
     /// The kind of the items: `PodList` → `Pod`.
@@ -51,9 +56,26 @@ impl ListHead {
     }
 }
 
+fn string(v: Option<Value>) -> Option<String> {
+    match v {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
 /// Reads a list page's own fields, skipping its items.
+///
+/// It checks the whole text's syntax, so a truncated or garbled page fails
+/// here, before [`items`] hands any of it over. What only building a `Value`
+/// finds (nesting deeper than serde_json's limit, a lone `\ud800` escape, a
+/// number out of range) fails in [`items`] at that item.
 pub fn head(text: &str) -> Result<ListHead, serde_json::Error> {
-    serde_json::from_str(text)
+    let raw: RawHead = serde_json::from_str(text)?;
+    Ok(ListHead {
+        kind: string(raw.kind),
+        api_version: string(raw.api_version),
+        continue_token: raw.metadata.and_then(|m| string(m.continue_token)),
+    })
 }
 
 /// Hands each element of the page's `items` to `each`, in order; a missing
@@ -148,7 +170,6 @@ mod tests {
         assert_eq!(h.item_kind(), Some("Pod"));
         assert_eq!(h.api_version.as_deref(), Some("v1"));
         assert_eq!(h.next(), Some("abc"));
-        assert_eq!(h.metadata.remaining_item_count, Some(7));
         let got = all_items(&page).unwrap();
         assert_eq!(
             got,
@@ -167,6 +188,14 @@ mod tests {
         assert_eq!(h.item_kind(), Some("Event"));
         assert_eq!(h.next(), None, "an empty token is the last page");
         assert_eq!(all_items(page).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn odd_head_fields_count_as_absent() {
+        let h = head(r#"{"kind":7,"apiVersion":null,"metadata":null,"items":[]}"#).unwrap();
+        assert_eq!(h, ListHead::default());
+        let h = head(r#"{"kind":"PodList","metadata":{"continue":false}}"#).unwrap();
+        assert_eq!((h.item_kind(), h.next()), (Some("Pod"), None));
     }
 
     #[test]

@@ -702,24 +702,27 @@ fn collect(
     let n = candidates.len();
     let min = cfg.min_non_active_revisions as usize;
     let max_deletions = n - min;
-    // The stale pass stops at the first stale candidate past `max_deletions`,
-    // so the verdicts of the candidates after it are never needed for counts.
+    // The stale pass deletes stale candidates oldest first and stops once it
+    // has deleted `max_deletions` (so that `min` stay): candidates after that
+    // point are never judged, and counting needs no verdicts for them.
     let mut verdicts: Vec<Staleness> = Vec::new();
-    let mut deleted = vec![false; n];
     let mut stale_count = 0;
+    // How many candidates the stale pass looked at.
+    let mut scanned = n;
     let mut stopped = false;
     for (i, r) in candidates.iter().enumerate() {
         let v = staleness(cfg, r, now);
-        if matches!(v, Staleness::Stale(_)) {
-            deleted[i] = true;
-            stale_count += 1;
-        }
+        let stale = matches!(v, Staleness::Stale(_));
         if decisions {
             verdicts.push(v);
         }
-        if stale_count >= max_deletions {
-            stopped = true;
-            break;
+        if stale {
+            stale_count += 1;
+            if stale_count >= max_deletions {
+                scanned = i + 1;
+                stopped = true;
+                break;
+            }
         }
     }
     if decisions {
@@ -753,6 +756,11 @@ fn collect(
         return;
     }
     let mut over_max_left = over_max.map_or(0, |(_, needs)| needs);
+    let over_max_detail = over_max.map(|(max, needs)| {
+        format!(
+            "beyond max-non-active-revisions {max}: among the {needs} oldest of {remaining} non-active"
+        )
+    });
     let within_max = cfg
         .max_non_active_revisions
         .limit()
@@ -760,29 +768,23 @@ fn collect(
         .unwrap_or_default();
     out.decisions = candidates
         .iter()
-        .zip(deleted)
         .zip(verdicts)
-        .map(|((r, stale_deleted), v)| match v {
-            Staleness::Stale(why) if stale_deleted => decision(r, GcAction::Delete, GcReason::Stale, why),
-            _ if over_max_left > 0 => {
-                over_max_left -= 1;
-                let (max, needs) = over_max.expect("over-max deletions only with a max");
-                decision(
-                    r,
-                    GcAction::Delete,
-                    GcReason::OverMax,
-                    format!(
-                        "beyond max-non-active-revisions {max}: among the {needs} oldest of {remaining} non-active"
-                    ),
-                )
+        .enumerate()
+        .map(|(i, (r, v))| match (v, &over_max_detail) {
+            (Staleness::Stale(why), _) if i < scanned => {
+                decision(r, GcAction::Delete, GcReason::Stale, why)
             }
-            Staleness::Stale(why) => decision(
+            (_, Some(detail)) if over_max_left > 0 => {
+                over_max_left -= 1;
+                decision(r, GcAction::Delete, GcReason::OverMax, detail.clone())
+            }
+            (Staleness::Stale(why), _) => decision(
                 r,
                 GcAction::Keep,
                 GcReason::WithinMinNonActive,
                 format!("{why}, but kept: the newest {min} non-active Revisions stay (min-non-active-revisions)"),
             ),
-            Staleness::Fresh(reason, why) => decision(r, GcAction::Keep, reason, format!("{why}{within_max}")),
+            (Staleness::Fresh(reason, why), _) => decision(r, GcAction::Keep, reason, format!("{why}{within_max}")),
         })
         .collect();
 }
@@ -1000,7 +1002,8 @@ pub fn recommend(
     current: &GcConfig,
     now: Timestamp,
 ) -> GcRecommendation {
-    // Only totals and per-Configuration counts are read from either plan.
+    // Only totals (and the largest remainder per Configuration in them) are
+    // read from either plan.
     let before = plan_totals(revisions, objects, current, now);
     let max = match current.max_non_active_revisions {
         MaxRevisions::Limit(m) if m <= RECOMMENDED_MAX => m,

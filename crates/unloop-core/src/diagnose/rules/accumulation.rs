@@ -292,7 +292,8 @@ fn gc_view(ev: &Evidence, now: Timestamp) -> GcView {
         Some(Err(e)) => (GcConfig::default(), Some(e.to_string())),
         None => (GcConfig::default(), None),
     };
-    // Totals, traps and per-Configuration counts are all the rule reads.
+    // Totals and traps are all the rule reads: totals-only plans keep no
+    // per-Configuration summaries.
     let current = gc::plan_totals(&ev.revisions, &ev.objects, &config, now);
     let default = gc::plan_totals(&ev.revisions, &ev.objects, &GcConfig::default(), now);
     let recommended = gc::recommend(&ev.revisions, &ev.objects, &config, now);

@@ -242,6 +242,12 @@ proptest! {
             .collect();
         prop_assert_eq!(&mine, &reference(&revs, &latest, &cfg));
 
+        // A totals-only plan counts what the full plan decides.
+        let lean = plan_totals(&table(&revs), &objs, &cfg, now());
+        prop_assert_eq!(lean.totals, p.totals);
+        prop_assert_eq!(&lean.traps, &p.traps);
+        prop_assert_eq!(lean.totals.delete as usize, p.deletions().count());
+
         let min = cfg.min_non_active_revisions;
         for c in &p.configurations {
             let lr = c.latest_ready.as_deref();

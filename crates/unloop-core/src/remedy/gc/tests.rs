@@ -57,12 +57,12 @@ pub(super) fn configuration(name: &str, latest: Option<&str>) -> GenericObject {
     }
 }
 
-/// `n` old Revisions of `app` still `active` behind Route `app`, then its latest.
 /// The evidence's table of the given Revisions.
 pub(super) fn table(revs: &[Revision]) -> Revisions {
     revs.iter().cloned().collect()
 }
 
+/// `n` old Revisions of `app` still `active` behind Route `app`, then its latest.
 fn stuck_behind_route(n: usize) -> Vec<Revision> {
     let mut revs: Vec<Revision> = (0..n)
         .map(|i| {
