@@ -34,14 +34,9 @@ struct RawHead {
     kind: Option<Value>,
     #[serde(default, rename = "apiVersion")]
     api_version: Option<Value>,
+    /// A list's metadata is a few short fields: built whole.
     #[serde(default)]
-    metadata: Option<RawListMeta>,
-}
-
-#[derive(Deserialize)]
-struct RawListMeta {
-    #[serde(default, rename = "continue")]
-    continue_token: Option<Value>,
+    metadata: Option<Value>,
 }
 
 impl ListHead {
@@ -74,7 +69,9 @@ pub fn head(text: &str) -> Result<ListHead, serde_json::Error> {
     Ok(ListHead {
         kind: string(raw.kind),
         api_version: string(raw.api_version),
-        continue_token: raw.metadata.and_then(|m| string(m.continue_token)),
+        continue_token: raw
+            .metadata
+            .and_then(|mut m| string(m.get_mut("continue").map(Value::take))),
     })
 }
 
@@ -195,6 +192,8 @@ mod tests {
         let h = head(r#"{"kind":7,"apiVersion":null,"metadata":null,"items":[]}"#).unwrap();
         assert_eq!(h, ListHead::default());
         let h = head(r#"{"kind":"PodList","metadata":{"continue":false}}"#).unwrap();
+        assert_eq!((h.item_kind(), h.next()), (Some("Pod"), None));
+        let h = head(r#"{"kind":"PodList","metadata":"odd"}"#).unwrap();
         assert_eq!((h.item_kind(), h.next()), (Some("Pod"), None));
     }
 
