@@ -172,16 +172,9 @@ async fn a_short_deadline_names_what_is_missing() {
 }
 
 /// An answer with a Kubernetes Status body.
-fn status(code: u16, reason: &str, message: String) -> http::Response<axum::body::Body> {
-    let body = serde_json::json!({
-        "kind": "Status", "apiVersion": "v1", "status": "Failure",
-        "reason": reason, "code": code, "message": message,
-    });
-    http::Response::builder()
-        .status(code)
-        .header("content-type", "application/json")
-        .body(axum::body::Body::from(body.to_string()))
-        .unwrap()
+fn status(code: u16, reason: &'static str, message: String) -> http::Response<axum::body::Body> {
+    use axum::response::IntoResponse;
+    unloop_replay::ApiError::new(code, reason, message).into_response()
 }
 
 /// The replay, where the first request that carries a continue token gets

@@ -37,8 +37,8 @@ pub enum Command {
     ScaleStaged(ScaleStagedArgs),
 }
 
-/// Where the cluster is, for commands that change it.
-#[derive(Debug, Args)]
+/// Where the cluster is: `--kubeconfig` and `--context`, as kubectl has them.
+#[derive(Debug, Clone, Args)]
 pub struct ClusterArgs {
     /// Kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster).
     #[arg(long, value_name = "FILE")]
@@ -315,12 +315,8 @@ pub struct DiagnoseArgs {
 /// Where the live cluster is and how gently to read it (used when no PATH is given).
 #[derive(Debug, Args)]
 pub struct LiveArgs {
-    /// Kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster).
-    #[arg(long, value_name = "FILE")]
-    pub kubeconfig: Option<PathBuf>,
-    /// Kubeconfig context (default: the current one).
-    #[arg(long, value_name = "NAME")]
-    pub context: Option<String>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
     /// Namespace (default: the context's).
     #[arg(short = 'n', long, value_name = "NS")]
     pub namespace: Option<String>,

@@ -164,16 +164,9 @@ pub fn client(replay: &Arc<Replay>, faults: Option<&str>, hooks: Hooks) -> (Clie
 }
 
 /// An answer with a Kubernetes Status body, as the API server gives errors.
-pub fn status(code: u16, reason: &str, message: &str) -> http::Response<axum::body::Body> {
-    let body = serde_json::json!({
-        "kind": "Status", "apiVersion": "v1", "status": "Failure",
-        "reason": reason, "code": code, "message": message,
-    });
-    http::Response::builder()
-        .status(code)
-        .header("content-type", "application/json")
-        .body(axum::body::Body::from(body.to_string()))
-        .unwrap()
+pub fn status(code: u16, reason: &'static str, message: &str) -> http::Response<axum::body::Body> {
+    use axum::response::IntoResponse;
+    unloop_replay::ApiError::new(code, reason, message).into_response()
 }
 
 /// An [`Api`] that paces fast enough for thousands of requests in a test.

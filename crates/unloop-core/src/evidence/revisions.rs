@@ -130,6 +130,20 @@ fn canonical_field(namespace: &str, name: &str) -> String {
     }
 }
 
+/// Whether `field` is what [`canonical_field`] gives, without building it
+/// (every Revision added is checked).
+fn is_canonical_field(field: Option<&str>, namespace: &str, name: &str) -> bool {
+    let Some(rest) = field.and_then(|f| f.strip_prefix("Revision ")) else {
+        return false;
+    };
+    if namespace.is_empty() {
+        return rest == name;
+    }
+    rest.strip_prefix(namespace)
+        .and_then(|r| r.strip_prefix('/'))
+        .is_some_and(|r| r == name)
+}
+
 impl Revisions {
     /// An empty table.
     pub fn new() -> Self {
@@ -139,8 +153,7 @@ impl Revisions {
     /// Adds a Revision at the end.
     pub fn push(&mut self, r: Revision) {
         let index = self.rows.len();
-        let canonical = canonical_field(&r.namespace, &r.name);
-        if r.source.field.as_deref() != Some(canonical.as_str()) {
+        if !is_canonical_field(r.source.field.as_deref(), &r.namespace, &r.name) {
             self.odd_fields.insert(index, r.source.field.clone());
         }
         let name_start = self.names.len();
@@ -472,6 +485,27 @@ mod tests {
         assert_eq!(table.strings.all.len(), 5);
         assert_eq!(table.names.len(), 1000 * "hello-00000".len());
         assert!(table.heap_bytes() < 1000 * 128, "{}", table.heap_bytes());
+    }
+
+    #[test]
+    fn canonical_fields_are_recognised_without_building_them() {
+        for (ns, name) in [("default", "hello-00001"), ("", "x"), ("a/b", "c")] {
+            let built = canonical_field(ns, name);
+            assert!(is_canonical_field(Some(&built), ns, name), "{built}");
+        }
+        assert!(!is_canonical_field(None, "default", "x"));
+        assert!(!is_canonical_field(
+            Some("Revision default/y"),
+            "default",
+            "x"
+        ));
+        assert!(!is_canonical_field(Some("Revision x"), "default", "x"));
+        assert!(!is_canonical_field(
+            Some("Revision defaultx"),
+            "default",
+            "x"
+        ));
+        assert!(!is_canonical_field(Some("Pod default/x"), "default", "x"));
     }
 
     #[test]

@@ -22,19 +22,26 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// The cluster flags as connect options.
-pub fn connect_options(kubeconfig: &Option<PathBuf>, context: &Option<String>) -> ConnectOptions {
-    ConnectOptions {
-        kubeconfig: kubeconfig.clone(),
-        context: context.clone(),
+impl ClusterArgs {
+    /// The flags as connect options.
+    pub fn connect_options(&self) -> ConnectOptions {
+        ConnectOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+        }
+    }
+
+    /// The cluster's identity for audit keys and messages.
+    pub fn identity(&self) -> String {
+        unloop_act::cluster::identity(self.kubeconfig.as_deref(), self.context.as_deref())
     }
 }
 
 /// An API on the cluster `c` names, applying or dry-running as `a` says,
 /// and the cluster's identity for the audit log.
 pub async fn api(c: &ClusterArgs, a: &ApplyArgs) -> anyhow::Result<(Api, String)> {
-    let client = unloop_kube::connect(&connect_options(&c.kubeconfig, &c.context)).await?;
-    let id = unloop_act::cluster::identity(c.kubeconfig.as_deref(), c.context.as_deref());
+    let client = unloop_kube::connect(&c.connect_options()).await?;
+    let id = c.identity();
     let api = Api::new(client, a.apply);
     // One look first: an unreachable cluster should cost one message, not a
     // failed step each after its retries.

@@ -16,17 +16,11 @@ use unloop_core::diagnose::{DiagnoseOptions, Diagnosis, diagnose};
 use unloop_core::remedy::plan::{Action, PlanStep};
 
 use super::act;
-use crate::cli::{ClusterArgs, FixArgs};
+use crate::cli::FixArgs;
 
 pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
-    let cluster = ClusterArgs {
-        kubeconfig: args.live.kubeconfig.clone(),
-        context: args.live.context.clone(),
-    };
-    let key = format!(
-        "fix: {}",
-        unloop_act::cluster::identity(cluster.kubeconfig.as_deref(), cluster.context.as_deref())
-    );
+    let cluster = &args.live.cluster;
+    let key = format!("fix: {}", cluster.identity());
     let mut audit = act::open_audit(&args.apply)?;
     let (title, steps) = match act::resumable(audit.as_ref(), &key, &args.apply) {
         Some(u) => (u.title, u.steps),
@@ -72,7 +66,7 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
     }
     let rt = act::runtime()?;
     let sum = rt.block_on(async {
-        let (api, _) = act::api(&cluster, &args.apply).await?;
+        let (api, _) = act::api(cluster, &args.apply).await?;
         act::run_steps(
             &api,
             audit.as_mut(),

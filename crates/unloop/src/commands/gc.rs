@@ -40,11 +40,7 @@ pub fn plan(args: &GcPlanArgs) -> anyhow::Result<ExitCode> {
     let (ev, now) = if args.paths.is_empty() {
         let rt = act::runtime()?;
         rt.block_on(async {
-            let client = unloop_kube::connect(&act::connect_options(
-                &args.cluster.kubeconfig,
-                &args.cluster.context,
-            ))
-            .await?;
+            let client = unloop_kube::connect(&args.cluster.connect_options()).await?;
             let api = unloop_act::Api::new(client, false);
             let live = live_gc::read(&api, &args.knative_namespace).await?;
             let now = match now {

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use unloop_kube::{Collection, ConnectOptions, Limits, Progress, Recorder, Scope, Target};
+use unloop_kube::{Collection, Limits, Progress, Recorder, Scope, Target};
 
 use crate::cli::LiveArgs;
 
@@ -39,11 +39,7 @@ pub fn collect_recording(
         .build()?;
     let started = Instant::now();
     let c = rt.block_on(async {
-        let client = unloop_kube::connect(&ConnectOptions {
-            kubeconfig: args.kubeconfig.clone(),
-            context: args.context.clone(),
-        })
-        .await?;
+        let client = unloop_kube::connect(&args.cluster.connect_options()).await?;
         let scope = Scope::new(
             args.namespace.as_deref(),
             args.all_namespaces,

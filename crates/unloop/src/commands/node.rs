@@ -50,14 +50,7 @@ pub fn run(cmd: &NodeCommand) -> anyhow::Result<ExitCode> {
         action,
     );
     step.number = 1;
-    let key = format!(
-        "{}: {}",
-        title.to_lowercase(),
-        unloop_act::cluster::identity(
-            args.cluster.kubeconfig.as_deref(),
-            args.cluster.context.as_deref()
-        )
-    );
+    let key = format!("{}: {}", title.to_lowercase(), args.cluster.identity());
     let mut audit = act::open_audit(&args.apply)?;
     let rt = act::runtime()?;
     let sum = rt.block_on(async {
