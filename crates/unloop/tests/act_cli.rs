@@ -3,8 +3,50 @@
 
 mod common;
 
-use common::{BAD_NODE, get, scratch, serve, text, unloop};
+use std::path::PathBuf;
+use std::process::Output;
+
+use common::{BAD_NODE, Served, get, scratch, serve, text, unloop};
 use serde_json::Value;
+
+/// The simulated incident served from a scratch folder, and `unloop` run
+/// against it with an audit log there.
+struct Incident {
+    dir: PathBuf,
+    served: Served,
+    kubeconfig: String,
+    audit: String,
+}
+
+impl Incident {
+    fn serve(name: &str) -> Incident {
+        let dir = scratch(name);
+        let served = serve(&dir);
+        Incident {
+            kubeconfig: served.kubeconfig.to_str().unwrap().to_owned(),
+            audit: dir.join("audit.jsonl").to_str().unwrap().to_owned(),
+            dir,
+            served,
+        }
+    }
+
+    /// `unloop ARGS --kubeconfig K`: a dry run.
+    fn dry(&self, args: &[&str]) -> Output {
+        unloop(&[args, &["--kubeconfig", &self.kubeconfig]].concat())
+    }
+
+    /// `unloop ARGS --kubeconfig K --apply --yes --audit-log A`.
+    fn apply(&self, args: &[&str]) -> Output {
+        let flags = ["--apply", "--yes", "--audit-log", &self.audit];
+        self.dry(&[args, &flags].concat())
+    }
+}
+
+impl Drop for Incident {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.dir).ok();
+    }
+}
 
 fn pods_on(addr: &str, node: &str) -> Vec<Value> {
     get(
@@ -27,38 +69,27 @@ fn owner_kind(p: &Value) -> &str {
 
 #[test]
 fn node_drain_evicts_all_but_daemonset_and_mirror_pods_and_uncordon_undoes_the_cordon() {
-    let dir = scratch("node-cli");
-    let served = serve(&dir);
-    let (kc, audit) = (
-        served.kubeconfig.to_str().unwrap().to_owned(),
-        dir.join("audit.jsonl"),
-    );
-    let audit = audit.to_str().unwrap();
+    let inc = Incident::serve("node-cli");
+    let served = &inc.served;
     let before = pods_on(&served.addr, BAD_NODE);
     assert!(
         before.iter().any(|p| owner_kind(p) == "ReplicaSet"),
         "the incident has evictable pods on the bad node"
     );
 
-    let dry = unloop(&["node", "drain", BAD_NODE, "--kubeconfig", &kc]);
+    let dry = inc.dry(&["node", "drain", BAD_NODE]);
     assert!(dry.status.success(), "{}", text(&dry));
     assert!(text(&dry).contains("eviction?dryRun=All"), "{}", text(&dry));
     assert_eq!(pods_on(&served.addr, BAD_NODE).len(), before.len());
 
-    let drain = unloop(&[
+    let drain = inc.apply(&[
         "node",
         "drain",
         BAD_NODE,
-        "--kubeconfig",
-        &kc,
-        "--apply",
-        "--yes",
         "--timeout",
         "60s",
         "--poll",
         "200ms",
-        "--audit-log",
-        audit,
     ]);
     let out = text(&drain);
     assert!(drain.status.success(), "{out}");
@@ -76,33 +107,19 @@ fn node_drain_evicts_all_but_daemonset_and_mirror_pods_and_uncordon_undoes_the_c
     assert!(out.contains("DaemonSet-managed"), "{out}");
     assert!(out.contains("mirror pod"), "{out}");
 
-    let uncordon = unloop(&[
-        "node",
-        "uncordon",
-        BAD_NODE,
-        "--kubeconfig",
-        &kc,
-        "--apply",
-        "--yes",
-        "--audit-log",
-        audit,
-    ]);
+    let uncordon = inc.apply(&["node", "uncordon", BAD_NODE]);
     assert!(uncordon.status.success(), "{}", text(&uncordon));
     let node = get(&served.addr, &format!("/api/v1/nodes/{BAD_NODE}"));
     assert!(node["spec"]["unschedulable"].is_null(), "{node}");
-    let log = std::fs::read_to_string(audit).unwrap();
+    let log = std::fs::read_to_string(&inc.audit).unwrap();
     assert!(log.contains("\"result\":\"evicted\""), "{log}");
     assert!(log.contains(&format!("uncordoned {BAD_NODE}")), "{log}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn scale_staged_holds_each_stage_and_rolls_back_a_stage_that_does_not_hold() {
-    let dir = scratch("scale-cli");
-    let served = serve(&dir);
-    let kc = served.kubeconfig.to_str().unwrap().to_owned();
-    let audit = dir.join("audit.jsonl");
-    let audit = audit.to_str().unwrap();
+    let inc = Incident::serve("scale-cli");
+    let served = &inc.served;
     let scale = |name: &str| {
         get(
             &served.addr,
@@ -113,7 +130,7 @@ fn scale_staged_holds_each_stage_and_rolls_back_a_stage_that_does_not_hold() {
     };
 
     // A healthy, leader-elected controller: 2 then 1, each held.
-    let ok = unloop(&[
+    let ok = inc.apply(&[
         "scale-staged",
         "deployment/controller",
         "-n",
@@ -124,12 +141,6 @@ fn scale_staged_holds_each_stage_and_rolls_back_a_stage_that_does_not_hold() {
         "1s",
         "--poll",
         "200ms",
-        "--kubeconfig",
-        &kc,
-        "--apply",
-        "--yes",
-        "--audit-log",
-        audit,
     ]);
     let out = text(&ok);
     assert!(ok.status.success(), "{out}");
@@ -139,7 +150,7 @@ fn scale_staged_holds_each_stage_and_rolls_back_a_stage_that_does_not_hold() {
 
     // net-istio-controller's pods crash-loop wherever they are: scaled to 1,
     // it never holds, so the stage fails and --rollback restores 3.
-    let bad = unloop(&[
+    let bad = inc.apply(&[
         "scale-staged",
         "deploy/net-istio-controller",
         "-n",
@@ -153,12 +164,6 @@ fn scale_staged_holds_each_stage_and_rolls_back_a_stage_that_does_not_hold() {
         "--poll",
         "200ms",
         "--rollback",
-        "--kubeconfig",
-        &kc,
-        "--apply",
-        "--yes",
-        "--audit-log",
-        audit,
     ]);
     let out = text(&bad);
     assert_eq!(bad.status.code(), Some(1), "{out}");
@@ -172,16 +177,12 @@ fn scale_staged_holds_each_stage_and_rolls_back_a_stage_that_does_not_hold() {
         "{out}"
     );
     assert_eq!(scale("net-istio-controller"), 3, "{out}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn gc_apply_patches_config_gc_and_knatives_gc_collects() {
-    let dir = scratch("gc-cli");
-    let served = serve(&dir);
-    let kc = served.kubeconfig.to_str().unwrap().to_owned();
-    let audit = dir.join("audit.jsonl");
-    let audit = audit.to_str().unwrap();
+    let inc = Incident::serve("gc-cli");
+    let served = &inc.served;
     let count = || {
         get(&served.addr, "/apis/serving.knative.dev/v1/revisions")["items"]
             .as_array()
@@ -189,11 +190,9 @@ fn gc_apply_patches_config_gc_and_knatives_gc_collects() {
             .len()
     };
     let before = count();
-    let plan = unloop(&[
+    let plan = inc.dry(&[
         "gc",
         "plan",
-        "--kubeconfig",
-        &kc,
         "--set",
         "min-non-active-revisions=2",
         "--set",
@@ -206,21 +205,15 @@ fn gc_apply_patches_config_gc_and_knatives_gc_collects() {
     let deletes = plan["totals"]["delete"].as_u64().unwrap() as usize;
     assert!(deletes > 0);
 
-    let apply = unloop(&[
+    let apply = inc.apply(&[
         "gc",
         "apply",
-        "--kubeconfig",
-        &kc,
         "--set",
         "min-non-active-revisions=2",
         "--set",
         "max-non-active-revisions=5",
-        "--apply",
-        "--yes",
         "--poll",
         "200ms",
-        "--audit-log",
-        audit,
     ]);
     let out = text(&apply);
     assert!(apply.status.success(), "{out}");
@@ -234,21 +227,14 @@ fn gc_apply_patches_config_gc_and_knatives_gc_collects() {
     assert!(out.contains("Knative's GC collected"), "{out}");
 
     // Again: config-gc already says so, nothing to do.
-    let again = unloop(&[
+    let again = inc.apply(&[
         "gc",
         "apply",
-        "--kubeconfig",
-        &kc,
         "--set",
         "min-non-active-revisions=2",
         "--set",
         "max-non-active-revisions=5",
-        "--apply",
-        "--yes",
-        "--audit-log",
-        audit,
     ]);
     assert!(again.status.success(), "{}", text(&again));
     assert!(text(&again).contains("unchanged"), "{}", text(&again));
-    std::fs::remove_dir_all(&dir).ok();
 }
