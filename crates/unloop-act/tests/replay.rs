@@ -68,14 +68,19 @@ async fn a_dry_run_of_the_incident_plan_changes_nothing() {
     let (node_k, cm_k, pods_k) = (key("", "nodes"), key("", "configmaps"), key("", "pods"));
     let deploy_k = deployment_key();
     let rv_of = |k, ns, name| rv(&get(&replay, k, ns, name).expect("object in the incident"));
-    let before = (
-        replay.store.resource_version(),
-        rv_of(&node_k, "", BAD),
-        rv_of(&cm_k, NS, "config-gc"),
-        rv_of(&deploy_k, NS, DEPLOY),
-        count(&replay, &revisions_key()),
-        names(&replay, &pods_k),
-    );
+    // What a change would move: the store's version, the objects the plan
+    // patches, the Revisions and the pods.
+    let state = || {
+        (
+            replay.store.resource_version(),
+            rv_of(&node_k, "", BAD),
+            rv_of(&cm_k, NS, "config-gc"),
+            rv_of(&deploy_k, NS, DEPLOY),
+            count(&replay, &revisions_key()),
+            names(&replay, &pods_k),
+        )
+    };
+    let before = state();
     assert_eq!(before.4, 3123);
 
     let (client, seen) = client(&replay, None, Hooks::default());
@@ -116,15 +121,7 @@ async fn a_dry_run_of_the_incident_plan_changes_nothing() {
     assert_eq!(api.writes() as usize, writes.len());
 
     // And nothing changed.
-    let after = (
-        replay.store.resource_version(),
-        rv_of(&node_k, "", BAD),
-        rv_of(&cm_k, NS, "config-gc"),
-        rv_of(&deploy_k, NS, DEPLOY),
-        count(&replay, &revisions_key()),
-        names(&replay, &pods_k),
-    );
-    assert_eq!(before, after);
+    assert_eq!(before, state());
     let node = get(&replay, &node_k, "", BAD).unwrap();
     assert_ne!(node["spec"]["unschedulable"], json!(true));
 }
