@@ -434,8 +434,9 @@ fn taints_and_not_ready_flaps_count_when_conditions_are_absent() {
     );
 }
 
-#[test]
-fn restarts_as_common_elsewhere_do_not_implicate_the_node() {
+/// A crash-looping pod and a restarting one on a healthy-looking node, and
+/// four pods restarting as often elsewhere.
+fn restarts_on_and_off_the_node() -> EvidenceBuilder {
     let mut b = EvidenceBuilder::new();
     b.add_pod(istio("aaaaa", BAD, 7, true));
     b.add_pod(other("shop", "cart", 1, BAD, 2));
@@ -444,7 +445,12 @@ fn restarts_as_common_elsewhere_do_not_implicate_the_node() {
         b.add_pod(other("shop", "web", i, GOOD, 3));
     }
     b.add_node(node(BAD, healthy_conditions()));
-    let ev = b.finish();
+    b
+}
+
+#[test]
+fn restarts_as_common_elsewhere_do_not_implicate_the_node() {
+    let ev = restarts_on_and_off_the_node().finish();
     let out = run(&ev);
     assert!(node_finding(&out).is_none());
     assert!(
@@ -459,14 +465,7 @@ fn healthy_pods_known_only_as_counts_make_restarts_elsewhere_rare() {
     // As above, but a live read counted 40 healthy pods on other nodes
     // without keeping them: 4 restarting of 44 elsewhere is not as often as
     // 1 of 2 on the node.
-    let mut b = EvidenceBuilder::new();
-    b.add_pod(istio("aaaaa", BAD, 7, true));
-    b.add_pod(other("shop", "cart", 1, BAD, 2));
-    b.add_pod(other("shop", "cart", 2, BAD, 0));
-    for i in 0..4 {
-        b.add_pod(other("shop", "web", i, GOOD, 3));
-    }
-    b.add_node(node(BAD, healthy_conditions()));
+    let mut b = restarts_on_and_off_the_node();
     b.tally_healthy_pods(GOOD, 40);
     // Counts on the node itself are its healthy unrelated pods.
     b.tally_healthy_pods(BAD, 0);
