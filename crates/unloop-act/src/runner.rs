@@ -40,8 +40,6 @@ pub struct RunnerOptions {
     pub direct: DirectOptions,
     /// Run only this step (1-based), as `--step N`.
     pub only_step: Option<usize>,
-    /// Where Knative's control plane runs (config-gc lives there).
-    pub knative_namespace: String,
     /// Run every step again, whatever the audit log says was finished.
     pub fresh: bool,
 }
@@ -53,15 +51,12 @@ impl Default for RunnerOptions {
             drain: DrainOptions {
                 // kubectl drain waits forever by default; 5 minutes, then a report.
                 timeout: Duration::from_secs(300),
-                poll: waits.poll,
                 force: false,
                 delete_emptydir_data: false,
-                heartbeat: waits.heartbeat.clone(),
             },
             waits,
             direct: DirectOptions::default(),
             only_step: None,
-            knative_namespace: "knative-serving".into(),
             fresh: false,
         }
     }
@@ -338,7 +333,7 @@ impl<'a> Runner<'a> {
             } => ops::config_map::set_data(api, namespace, name, data).await,
             Action::Cordon { node } => ops::node::cordon(api, node, true).await,
             Action::Uncordon { node } => ops::node::cordon(api, node, false).await,
-            Action::Drain { node } => ops::node::drain(api, node, &o.drain, log).await,
+            Action::Drain { node } => ops::node::drain(api, node, &o.drain, &o.waits, log).await,
             Action::Scale {
                 kind,
                 namespace,
@@ -385,14 +380,11 @@ async fn config_gc(
     o: &RunnerOptions,
 ) -> Result<StepReport, ActError> {
     let live = ops::gc::read(api, namespace).await?;
-    let mut data = live
+    let data = live
         .config_map()
         .map(|c| c.data.clone())
         .unwrap_or_default();
-    for (k, v) in settings {
-        data.insert(k.clone(), v.clone());
-    }
-    let config = GcConfig::from_data(&data)
+    let config = GcConfig::from_data_with_overrides(&data, settings)
         .map_err(|e| ActError::Invalid(format!("config-gc with these settings: {e}")))?;
     let plan = live.plan(&config, ops::cluster_now(api, namespace).await);
     let before = live.evidence.revisions.len();

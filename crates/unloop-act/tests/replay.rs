@@ -549,10 +549,15 @@ fn drain_objects(min_available: u32) -> Vec<serde_json::Value> {
 fn drain_options() -> DrainOptions {
     DrainOptions {
         timeout: Duration::from_secs(2),
-        poll: Duration::from_millis(100),
         force: false,
         delete_emptydir_data: false,
-        heartbeat: Default::default(),
+    }
+}
+
+fn drain_waits() -> Waits {
+    Waits {
+        poll: Duration::from_millis(100),
+        ..Waits::default()
     }
 }
 
@@ -581,7 +586,7 @@ async fn a_drain_honours_pod_disruption_budgets_and_leaves_daemonset_and_mirror_
         "{e:?}"
     );
     assert_eq!(api.requests() - sent, 1);
-    let report = ops::node::drain(&api, "n1", &drain_options(), &mut nolog())
+    let report = ops::node::drain(&api, "n1", &drain_options(), &drain_waits(), &mut nolog())
         .await
         .expect("drain");
     let Outcome::Failed(why) = &report.outcome else {
@@ -627,7 +632,7 @@ async fn a_drain_honours_pod_disruption_budgets_and_leaves_daemonset_and_mirror_
         .store
         .update(&pdb_k, budget, &Preconditions::default())
         .unwrap();
-    let report = ops::node::drain(&api, "n1", &drain_options(), &mut nolog())
+    let report = ops::node::drain(&api, "n1", &drain_options(), &drain_waits(), &mut nolog())
         .await
         .expect("drain");
     assert!(
@@ -670,7 +675,7 @@ async fn cordon_refuses_the_last_schedulable_node() {
         "{r:?}"
     );
     // A drain starts with the same cordon: refused as well.
-    let r = ops::node::drain(&api, "a", &drain_options(), &mut nolog()).await;
+    let r = ops::node::drain(&api, "a", &drain_options(), &drain_waits(), &mut nolog()).await;
     assert!(matches!(r, Err(ActError::Precondition(_))), "{r:?}");
     assert_eq!(rv(&get(&replay, &nodes_k, "", "a").unwrap()), rv_a);
     assert!(requests(&seen).iter().all(|r| !r.is_write()));
@@ -814,10 +819,8 @@ async fn the_incident_plan_applied_under_simulation_fixes_it_and_a_second_run_do
     let opts = RunnerOptions {
         drain: DrainOptions {
             timeout: Duration::from_secs(60),
-            poll: waits.poll,
             force: false,
             delete_emptydir_data: false,
-            heartbeat: Default::default(),
         },
         waits,
         direct: fast_direct(),

@@ -12,7 +12,7 @@ use unloop_kube::request::Query;
 use crate::api::{Api, Attempt, Evicted, PatchKind, object_path, retry_on_conflict};
 use crate::diff::object_diff;
 use crate::error::ActError;
-use crate::ops::{Heartbeat, ObjectLog, human};
+use crate::ops::{ObjectLog, Waits, human};
 use crate::outcome::{Outcome, StepReport};
 
 fn unschedulable(node: &Value) -> bool {
@@ -103,17 +103,14 @@ pub async fn cordon(api: &Api, node: &str, on: bool) -> Result<StepReport, ActEr
 /// What a drain may do beyond the safe default.
 #[derive(Debug, Clone)]
 pub struct DrainOptions {
-    /// Longest the drain waits for evictions to be allowed and pods to go.
+    /// Longest the drain waits for evictions to be allowed and pods to go
+    /// (how often it looks, and whom it tells, are the run's [`Waits`]).
     pub timeout: Duration,
-    /// Between two looks at the node's pods.
-    pub poll: Duration,
     /// Evict pods no controller will recreate (`kubectl drain --force`).
     pub force: bool,
     /// Evict pods with emptyDir volumes, losing their data
     /// (`--delete-emptydir-data`).
     pub delete_emptydir_data: bool,
-    /// Told how a long drain is going.
-    pub heartbeat: Heartbeat,
 }
 
 /// Why a pod on the node is left where it is.
@@ -161,20 +158,23 @@ fn pod_label(p: &Value) -> String {
     )
 }
 
+/// Every pod on `node`, by the field selector kubectl drain uses.
+async fn all_on(api: &Api, node: &str) -> Result<Vec<Value>, ActError> {
+    api.list(
+        "/api/v1/pods",
+        Query::default().add("fieldSelector", format!("spec.nodeName={node}")),
+    )
+    .await
+}
+
 /// Active pods on `node` to evict, and those to leave with why.
 async fn pods_on(
     api: &Api,
     node: &str,
     o: &DrainOptions,
 ) -> Result<(Vec<Value>, Vec<(Value, String)>), ActError> {
-    let pods = api
-        .list(
-            "/api/v1/pods",
-            Query::default().add("fieldSelector", format!("spec.nodeName={node}")),
-        )
-        .await?;
     let (mut evict, mut keep) = (Vec::new(), Vec::new());
-    for p in pods {
+    for p in all_on(api, node).await? {
         match skip_reason(&p, o) {
             Some(why) => keep.push((p, why)),
             None => evict.push(p),
@@ -190,6 +190,7 @@ pub async fn drain(
     api: &Api,
     node: &str,
     o: &DrainOptions,
+    waits: &Waits,
     log: &mut dyn ObjectLog,
 ) -> Result<StepReport, ActError> {
     let mut report = cordon(api, node, true).await?;
@@ -261,7 +262,7 @@ pub async fn drain(
         if pending.is_empty() {
             break;
         }
-        o.heartbeat.beat(&format!(
+        waits.heartbeat.beat(&format!(
             "{node}: {} pod(s) waiting for their PodDisruptionBudgets, {} left of {}",
             pending.len(),
             human(o.timeout.saturating_sub(start.elapsed())),
@@ -278,7 +279,7 @@ pub async fn drain(
                 names.join(", ")
             ))));
         }
-        tokio::time::sleep(o.poll).await;
+        tokio::time::sleep(waits.poll).await;
     }
     if !api.applies() {
         return Ok(report.with(Outcome::WouldApply(format!(
@@ -287,27 +288,27 @@ pub async fn drain(
             keep.len()
         ))));
     }
-    // Wait until the evicted pods are gone (terminating pods still run).
+    // Wait until the evicted pods are gone (terminating pods still run):
+    // one list of the node's pods a look, not a GET per pod.
     loop {
-        let mut left = Vec::new();
-        for p in &evicted {
-            let path = object_path(
-                "",
-                "v1",
-                "pods",
-                p["metadata"]["namespace"].as_str(),
-                p["metadata"]["name"].as_str().unwrap_or(""),
-            );
-            if let Some(now) = api.get(&path).await?
-                && now["metadata"]["uid"] == p["metadata"]["uid"]
-            {
-                left.push(pod_label(p));
-            }
-        }
+        let on_node: std::collections::HashSet<String> = all_on(api, node)
+            .await?
+            .iter()
+            .filter_map(|p| p["metadata"]["uid"].as_str().map(str::to_owned))
+            .collect();
+        let left: Vec<String> = evicted
+            .iter()
+            .filter(|p| {
+                p["metadata"]["uid"]
+                    .as_str()
+                    .is_some_and(|uid| on_node.contains(uid))
+            })
+            .map(pod_label)
+            .collect();
         if left.is_empty() {
             break;
         }
-        o.heartbeat.beat(&format!(
+        waits.heartbeat.beat(&format!(
             "{node}: waiting for {} evicted pod(s) to terminate",
             left.len()
         ));
@@ -318,7 +319,7 @@ pub async fn drain(
                 left.join(", ")
             ))));
         }
-        tokio::time::sleep(o.poll).await;
+        tokio::time::sleep(waits.poll).await;
     }
     // Verify: nothing evictable is left on the node.
     let (left, _) = pods_on(api, node, o).await?;

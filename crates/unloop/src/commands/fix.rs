@@ -56,8 +56,6 @@ pub fn run(args: &FixArgs) -> anyhow::Result<ExitCode> {
         ..RunnerOptions::default()
     };
     opts.drain.timeout = args.drain_timeout;
-    opts.drain.poll = waits.poll;
-    opts.drain.heartbeat = waits.heartbeat.clone();
     opts.waits = waits;
     if let Some(n) = args.step
         && !steps.iter().any(|s| s.number == n)

@@ -130,7 +130,6 @@ pub fn apply(args: &GcApplyArgs) -> anyhow::Result<ExitCode> {
             if args.direct { " --direct" } else { "" }
         );
         let mut opts = RunnerOptions {
-            knative_namespace: ns.clone(),
             direct: DirectOptions {
                 batch: args.batch.max(1),
                 rate: args.rate,
@@ -160,12 +159,12 @@ pub fn apply(args: &GcApplyArgs) -> anyhow::Result<ExitCode> {
         let now = unloop_act::ops::cluster_now(&api, ns).await;
         let settings = settings(&live.evidence, &set, now)?;
         let mut step = if args.direct {
-            let mut data = live
+            let data = live
                 .config_map()
                 .map(|c| c.data.clone())
                 .unwrap_or_default();
-            data.extend(settings.iter().cloned());
-            let config = GcConfig::from_data(&data).context("config-gc with --set")?;
+            let config = GcConfig::from_data_with_overrides(&data, &settings)
+                .context("config-gc with --set")?;
             let plan = live.plan(&config, now);
             let mut notes = Vec::new();
             let revisions = live_gc::deletions(&live, &plan, &mut notes);

@@ -38,10 +38,8 @@ pub fn run(cmd: &NodeCommand) -> anyhow::Result<ExitCode> {
             format!("Uncordon {}", a.node),
         ),
     };
-    opts.drain.poll = args.apply.poll;
     opts.waits.poll = args.apply.poll;
     opts.waits.heartbeat = act::heartbeat();
-    opts.drain.heartbeat = opts.waits.heartbeat.clone();
     let mut step = PlanStep::new(
         Phase::Isolate,
         CauseId::NodeUnhealthy,
