@@ -260,6 +260,37 @@ pub async fn restart(
     ))))
 }
 
+/// A workload's pod counts as its kind reports them: a DaemonSet has no
+/// `spec.replicas` and counts scheduled pods under names of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Counts {
+    want: u64,
+    updated: u64,
+    ready: u64,
+    /// Every pod, old ones included.
+    total: u64,
+}
+
+fn counts(w: &Value) -> Counts {
+    let st = &w["status"];
+    let n = |k: &str| st[k].as_u64().unwrap_or(0);
+    if w["kind"] == "DaemonSet" {
+        Counts {
+            want: n("desiredNumberScheduled"),
+            updated: n("updatedNumberScheduled"),
+            ready: n("numberReady"),
+            total: n("currentNumberScheduled"),
+        }
+    } else {
+        Counts {
+            want: w["spec"]["replicas"].as_u64().unwrap_or(1),
+            updated: n("updatedReplicas"),
+            ready: n("readyReplicas"),
+            total: n("replicas"),
+        }
+    }
+}
+
 /// Waits until a rollout is complete: the controller has seen the change,
 /// every replica is updated and ready, and no old ones are left.
 async fn wait_rollout(
@@ -271,28 +302,23 @@ async fn wait_rollout(
     let start = Instant::now();
     loop {
         let d = api.need(path, label).await?;
-        let want = d["spec"]["replicas"].as_u64().unwrap_or(1);
-        let st = &d["status"];
-        let n = |k: &str| st[k].as_u64().unwrap_or(0);
-        let observed = st["observedGeneration"].as_i64() >= d["metadata"]["generation"].as_i64();
-        if observed
-            && n("updatedReplicas") == want
-            && n("replicas") == want
-            && n("readyReplicas") == want
-        {
+        let c = counts(&d);
+        let want = c.want;
+        let observed =
+            d["status"]["observedGeneration"].as_i64() >= d["metadata"]["generation"].as_i64();
+        if observed && c.updated == want && c.total == want && c.ready == want {
             return Ok(Ok(()));
         }
         waits.heartbeat.beat(&format!(
             "{label}: rolling out, {} of {want} updated, {} ready",
-            n("updatedReplicas"),
-            n("readyReplicas")
+            c.updated, c.ready
         ));
         if start.elapsed() >= waits.settle_timeout {
             return Ok(Err(format!(
                 "{label} did not finish rolling out in {}: {} of {want} updated, {} ready",
                 human(waits.settle_timeout),
-                n("updatedReplicas"),
-                n("readyReplicas")
+                c.updated,
+                c.ready
             )));
         }
         tokio::time::sleep(waits.poll).await;
@@ -378,7 +404,7 @@ async fn look(api: &Api, kind: &str, namespace: &str, name: &str) -> Result<Look
     let path = path_of(kind, namespace, name)?;
     let label = format!("{kind}/{namespace}/{name}");
     let w = api.need(&path, &label).await?;
-    let desired = w["spec"]["replicas"].as_u64().unwrap_or(1);
+    let desired = counts(&w).want;
     let selector = selector_query(&w["spec"]["selector"])
         .ok_or_else(|| ActError::Invalid(format!("{label} has no usable selector")))?;
     let pods = api
@@ -567,5 +593,43 @@ pub async fn wait_stable(
             ))));
         }
         tokio::time::sleep(waits.poll).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn daemon_sets_count_scheduled_pods() {
+        let ds = json!({
+            "kind": "DaemonSet",
+            "spec": {"selector": {"matchLabels": {"app": "agent"}}},
+            "status": {"desiredNumberScheduled": 4, "currentNumberScheduled": 4,
+                       "updatedNumberScheduled": 3, "numberReady": 2}
+        });
+        let want = Counts {
+            want: 4,
+            updated: 3,
+            ready: 2,
+            total: 4,
+        };
+        assert_eq!(counts(&ds), want);
+        let deploy = json!({
+            "kind": "Deployment",
+            "spec": {"replicas": 3},
+            "status": {"replicas": 4, "updatedReplicas": 2, "readyReplicas": 3}
+        });
+        let want = Counts {
+            want: 3,
+            updated: 2,
+            ready: 3,
+            total: 4,
+        };
+        assert_eq!(counts(&deploy), want);
+        // No spec.replicas: the API server's default of 1.
+        assert_eq!(counts(&json!({"kind": "StatefulSet", "spec": {}})).want, 1);
     }
 }
