@@ -111,6 +111,12 @@ fn node_drain_evicts_all_but_daemonset_and_mirror_pods_and_uncordon_undoes_the_c
     assert!(uncordon.status.success(), "{}", text(&uncordon));
     let node = get(&served.addr, &format!("/api/v1/nodes/{BAD_NODE}"));
     assert!(node["spec"]["unschedulable"].is_null(), "{node}");
+    // Drained again after the uncordon: the finished drain is done again,
+    // not skipped as done in an earlier run (the node moved back since).
+    let again = inc.apply(&["node", "drain", BAD_NODE, "--poll", "200ms"]);
+    assert!(again.status.success(), "{}", text(&again));
+    let node = get(&served.addr, &format!("/api/v1/nodes/{BAD_NODE}"));
+    assert_eq!(node["spec"]["unschedulable"], true, "{}", text(&again));
     let log = std::fs::read_to_string(&inc.audit).unwrap();
     assert!(log.contains("\"result\":\"evicted\""), "{log}");
     assert!(log.contains(&format!("uncordoned {BAD_NODE}")), "{log}");

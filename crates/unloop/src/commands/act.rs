@@ -91,6 +91,15 @@ pub fn resumable(log: Option<&AuditLog>, key: &str, a: &ApplyArgs) -> Option<Unf
     Some(u)
 }
 
+/// Whether a run of `key` starts over: a command that names one change
+/// (`node`, `scale-staged`, `gc apply`) resumes an interrupted run of it, but
+/// a finished one is done again, since the cluster may have moved back since
+/// (`node uncordon` after `node drain`). `fix` keeps a finished plan
+/// finished: its restarts are not to be repeated by a second run.
+pub fn again_if_finished(log: Option<&AuditLog>, key: &str) -> bool {
+    log.is_some_and(|l| l.unfinished(key).is_none())
+}
+
 /// How each step is confirmed: `--yes`, or a prompt on the terminal.
 pub fn confirmation(a: &ApplyArgs) -> anyhow::Result<ConfirmFn<'static>> {
     if !a.apply || a.yes {
@@ -135,7 +144,7 @@ pub async fn run_steps(
 ) -> anyhow::Result<RunSummary> {
     let confirm = confirmation(a)?;
     let opts = RunnerOptions {
-        fresh: a.fresh,
+        fresh: a.fresh || opts.fresh,
         ..opts
     };
     let audit_path = audit.as_ref().map(|l| l.path().to_owned());

@@ -138,6 +138,7 @@ pub fn apply(args: &GcApplyArgs) -> anyhow::Result<ExitCode> {
         };
         opts.waits.poll = args.apply.poll;
         opts.waits.heartbeat = act::heartbeat();
+        opts.fresh = act::again_if_finished(audit.as_ref(), &key);
         if let Some(u) = act::resumable(audit.as_ref(), &key, &args.apply) {
             let sum = act::run_steps(
                 &api,

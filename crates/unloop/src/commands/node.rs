@@ -50,6 +50,7 @@ pub fn run(cmd: &NodeCommand) -> anyhow::Result<ExitCode> {
     step.number = 1;
     let key = format!("{}: {}", title.to_lowercase(), args.cluster.identity());
     let mut audit = act::open_audit(&args.apply)?;
+    opts.fresh = act::again_if_finished(audit.as_ref(), &key);
     let rt = act::runtime()?;
     let sum = rt.block_on(async {
         let (api, _) = act::api(&args.cluster, &args.apply).await?;

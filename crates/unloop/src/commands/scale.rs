@@ -80,6 +80,7 @@ pub fn run(args: &ScaleStagedArgs) -> anyhow::Result<ExitCode> {
         let title = format!("{kind} {ns}/{name} in stages {:?}", args.steps);
         let key = format!("scale-staged {kind} {ns}/{name}: {id}");
         let mut audit = act::open_audit(&args.apply)?;
+        opts.fresh = act::again_if_finished(audit.as_ref(), &key);
         let original = unloop_act::ops::workload::replicas(&api, kind, &ns, &name).await?;
         let sum = act::run_steps(
             &api,
@@ -107,6 +108,10 @@ pub fn run(args: &ScaleStagedArgs) -> anyhow::Result<ExitCode> {
             );
             back.number = 1;
             let key = format!("{key} rollback");
+            let opts = RunnerOptions {
+                fresh: act::again_if_finished(audit.as_ref(), &key),
+                ..opts
+            };
             act::run_steps(
                 &api,
                 audit.as_mut(),
